@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Plain configuration structs with their defaults: the one place defaults live. The YAML loader
+// (config_loader.cpp) and the command line both end in these structs; every component receives
+// only its own part (DecodeConfig to the decoder, FlowConfig to the flow engine, …).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/profile.hpp"
+#include "common/time.hpp"
+
+namespace fm::config {
+
+enum class CaptureSource { PcapFile, PcapLive, Dpdk };
+
+struct DpdkConfig {
+    std::vector<std::string> eal_args;
+    std::vector<std::uint16_t> ports{0};
+    std::uint16_t rx_queues = 1;
+    std::uint16_t burst_size = 32;
+};
+
+struct CaptureConfig {
+    CaptureSource source = CaptureSource::PcapFile;
+    std::vector<std::string> files;   ///< processed in order as one stream
+    std::string interface;
+    std::string bpf_filter;
+    std::uint32_t snaplen = 262144;
+    bool promiscuous = true;
+    std::uint32_t buffer_mb = 64;
+    std::uint32_t threads = 1;
+    std::uint64_t max_packets = 0;    ///< -c/--count; 0 = no limit
+    DpdkConfig dpdk;
+};
+
+struct DecodeConfig {
+    bool ipv6 = true;                 ///< false: only IPv4 frames make flows (--ipv4-only)
+    bool tunnels = false;             ///< decapsulate GRE / IP-in-IP / Teredo
+};
+
+struct PipelineConfig {
+    std::uint32_t workers = 1;
+    std::uint32_t queue_capacity = 65536;  ///< packets per worker queue
+    std::vector<int> cpu_affinity;         ///< optional: one CPU per thread
+};
+
+struct FlowConfig {
+    Profile profile = kDefaultProfile;
+    Micros flow_timeout_us = 120 * kMicrosPerSecond;     ///< active timeout from first packet
+    Micros activity_timeout_us = 5 * kMicrosPerSecond;   ///< active/idle period split
+    Micros idle_timeout_us = 0;       ///< 0 = as the profile's reference (no idle expiry)
+    std::uint32_t max_flows = 1'000'000;  ///< per process; split across workers
+};
+
+struct OutputConfig {
+    std::string file;                 ///< -o: single CSV file (offline); empty = rotating
+    std::string directory = "/var/lib/flowmeterd";
+    std::string file_prefix = "flows";
+    std::uint64_t rotate_max_bytes = 256ull << 20;
+    std::uint32_t rotate_interval_s = 3600;
+    std::uint64_t rotate_max_rows = 0;    ///< 0 = no row limit
+    std::uint32_t keep_files = 0;         ///< 0 = keep all
+    std::string timezone = "UTC";
+    std::string label;                    ///< empty = the profile's default label
+};
+
+struct LoggingConfig {
+    std::string level = "info";
+    std::uint32_t stats_interval_s = 60;
+};
+
+struct DaemonConfig {
+    CaptureConfig capture;
+    DecodeConfig decode;
+    PipelineConfig pipeline;
+    FlowConfig flow;
+    OutputConfig output;
+    LoggingConfig logging;
+};
+
+}  // namespace fm::config
