@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/profile.hpp"
@@ -15,11 +17,59 @@ namespace fm::config {
 
 enum class CaptureSource { PcapFile, PcapLive, Dpdk };
 
+constexpr std::string_view to_string(CaptureSource s) noexcept {
+    switch (s) {
+        case CaptureSource::PcapFile:
+            return "pcap_file";
+        case CaptureSource::PcapLive:
+            return "pcap_live";
+        case CaptureSource::Dpdk:
+            return "dpdk";
+    }
+    return "pcap_file";
+}
+
+constexpr std::optional<CaptureSource> parse_capture_source(std::string_view s) noexcept {
+    for (CaptureSource c : {CaptureSource::PcapFile, CaptureSource::PcapLive, CaptureSource::Dpdk}) {
+        if (s == to_string(c)) {
+            return c;
+        }
+    }
+    return std::nullopt;
+}
+
+/// Where log lines go. Auto: the journal when stderr is connected to it (JOURNAL_STREAM, as
+/// systemd sets it for services) and libsystemd was found at build time, stderr otherwise.
+enum class LogTarget { Auto, Stderr, Journald };
+
+constexpr std::string_view to_string(LogTarget t) noexcept {
+    switch (t) {
+        case LogTarget::Auto:
+            return "auto";
+        case LogTarget::Stderr:
+            return "stderr";
+        case LogTarget::Journald:
+            return "journald";
+    }
+    return "auto";
+}
+
+constexpr std::optional<LogTarget> parse_log_target(std::string_view s) noexcept {
+    for (LogTarget t : {LogTarget::Auto, LogTarget::Stderr, LogTarget::Journald}) {
+        if (s == to_string(t)) {
+            return t;
+        }
+    }
+    return std::nullopt;
+}
+
 struct DpdkConfig {
     std::vector<std::string> eal_args;
     std::vector<std::uint16_t> ports{0};
     std::uint16_t rx_queues = 1;
     std::uint16_t burst_size = 32;
+
+    bool operator==(const DpdkConfig&) const = default;
 };
 
 struct CaptureConfig {
@@ -33,17 +83,23 @@ struct CaptureConfig {
     std::uint32_t threads = 1;
     std::uint64_t max_packets = 0;    ///< -c/--count; 0 = no limit
     DpdkConfig dpdk;
+
+    bool operator==(const CaptureConfig&) const = default;
 };
 
 struct DecodeConfig {
     bool ipv6 = true;                 ///< false: only IPv4 frames make flows (--ipv4-only)
     bool tunnels = false;             ///< decapsulate GRE / IP-in-IP / Teredo
+
+    bool operator==(const DecodeConfig&) const = default;
 };
 
 struct PipelineConfig {
     std::uint32_t workers = 1;
     std::uint32_t queue_capacity = 65536;  ///< packets per worker queue
-    std::vector<int> cpu_affinity;         ///< optional: one CPU per thread
+    std::vector<int> cpu_affinity;         ///< optional: one CPU per worker thread
+
+    bool operator==(const PipelineConfig&) const = default;
 };
 
 struct FlowConfig {
@@ -52,6 +108,8 @@ struct FlowConfig {
     Micros activity_timeout_us = 5 * kMicrosPerSecond;   ///< active/idle period split
     Micros idle_timeout_us = 0;       ///< 0 = as the profile's reference (no idle expiry)
     std::uint32_t max_flows = 1'000'000;  ///< per process; split across workers
+
+    bool operator==(const FlowConfig&) const = default;
 };
 
 struct OutputConfig {
@@ -64,11 +122,20 @@ struct OutputConfig {
     std::uint32_t keep_files = 0;         ///< 0 = keep all
     std::string timezone = "UTC";
     std::string label;                    ///< empty = the profile's default label
+    /// Rows kept in memory while the output cannot be written (disk full, directory gone);
+    /// when this many bytes are held the writer stops draining its queue (backpressure).
+    std::uint64_t hold_max_bytes = 64ull << 20;
+    bool fsync = true;                    ///< fsync a file before it is renamed to .csv
+
+    bool operator==(const OutputConfig&) const = default;
 };
 
 struct LoggingConfig {
     std::string level = "info";
-    std::uint32_t stats_interval_s = 60;
+    std::uint32_t stats_interval_s = 60;  ///< 0 = no periodic stats line
+    LogTarget target = LogTarget::Auto;
+
+    bool operator==(const LoggingConfig&) const = default;
 };
 
 struct DaemonConfig {
@@ -78,6 +145,8 @@ struct DaemonConfig {
     FlowConfig flow;
     OutputConfig output;
     LoggingConfig logging;
+
+    bool operator==(const DaemonConfig&) const = default;
 };
 
 }  // namespace fm::config

@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Quick start command 2 and the whole of CI: builds flowmeterd with AddressSanitizer and
+# UndefinedBehaviorSanitizer (debug, warnings as errors) and runs every test suite, then the style
+# checks, then the 'pipeline' suite again in a separate ThreadSanitizer build. Installs missing
+# Debian packages first (scripts/install-deps.sh). A skipped test counts as a failure: nothing
+# reports PASS for a test that did not run. Exit status 0 only when every stage passed.
+#
+# Usage: scripts/test.sh [--clean]
+#   --clean   wipe the build directories first (default: reuse them, rebuild what changed)
+# Environment:
+#   FM_SHARED_DIR   reference data (default: ../shared beside the checkout)
+#   FM_JOBS         parallel compile and test jobs (default: number of CPUs)
+# Build directories: build-test (ASan+UBSan), build-test-tsan (TSan).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+ASAN_DIR=build-test
+TSAN_DIR=build-test-tsan
+JOBS=${FM_JOBS:-$(nproc)}
+# Sanitized debug code runs several times slower than the timeouts in meson.build assume.
+TIMEOUT_MULTIPLIER=4
+
+clean=0
+for arg in "$@"; do
+    case "$arg" in
+        --clean) clean=1 ;;
+        -h | --help)
+            sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//'
+            exit 0
+            ;;
+        *)
+            echo "test.sh: unknown argument '$arg' (usage: scripts/test.sh [--clean])" >&2
+            exit 2
+            ;;
+    esac
+done
+
+start_all=$(date +%s)
+declare -a summary=()
+status=0
+
+stage() {
+    echo
+    echo "==> $*"
+}
+
+# record NAME RESULT [detail]: RESULT is PASS, FAIL or NOT-RUN. FAIL makes the exit status 1;
+# NOT-RUN is listed as such in the summary and never counted as a pass.
+not_run=0
+record() {
+    summary+=("$(printf '%-28s %-8s %s' "$1" "$2" "${3:-}")")
+    case "$2" in
+        FAIL) status=1 ;;
+        NOT-RUN) not_run=$((not_run + 1)) ;;
+    esac
+}
+
+elapsed() {
+    local s=$(($(date +%s) - $1))
+    printf '%dm%02ds' $((s / 60)) $((s % 60))
+}
+
+# Runs a command with address-space randomisation off when the system allows it: sanitizer
+# runtimes of GCC 12 / clang 14 can fail to map their shadow memory under the high mmap
+# randomisation of recent kernels ("unexpected memory mapping").
+no_aslr() {
+    if setarch "$(uname -m)" -R true >/dev/null 2>&1; then
+        setarch "$(uname -m)" -R "$@"
+    else
+        "$@"
+    fi
+}
+
+# Fails when a meson or GoogleTest result says "skipped": a skip is not a pass.
+check_no_skips() {
+    local dir=$1
+    python3 - "$dir" <<'PY'
+import glob, json, os, re, sys
+d = sys.argv[1]
+skipped = []
+log = os.path.join(d, "meson-logs", "testlog.json")
+if os.path.exists(log):
+    for line in open(log):
+        line = line.strip()
+        if line:
+            r = json.loads(line)
+            if r.get("result") in ("SKIP", "EXPECTEDFAIL"):
+                skipped.append(f"{r['name']} ({r['result']})")
+for xml in glob.glob(os.path.join(d, "gtest-results", "*.xml")):
+    for tag in re.findall(r"<testcase\s[^>]*>", open(xml, encoding="utf-8", errors="replace").read()):
+        if 'result="skipped"' in tag:
+            attr = dict(re.findall(r'(\w+)="([^"]*)"', tag))
+            name = f"{attr.get('classname', '?')}.{attr.get('name', '?')}"
+            skipped.append(f"{os.path.basename(xml)[:-4]}: {name} (GTEST_SKIP)")
+for s in skipped:
+    print(f"  skipped: {s}")
+sys.exit(1 if skipped else 0)
+PY
+}
+
+# Configures DIR with the given options, from scratch if it is not a configured build yet.
+configure() {
+    local dir=$1
+    shift
+    if ((clean)) || [[ ! -f "$dir/build.ninja" ]]; then
+        rm -rf "$dir"
+        meson setup "$dir" "$@"
+    else
+        meson setup --reconfigure "$dir" "$@"
+    fi
+}
+
+shared_opt=()
+if [[ -n "${FM_SHARED_DIR:-}" ]]; then
+    shared_opt=(-Dshared_dir="$FM_SHARED_DIR")
+fi
+shared_dir=${FM_SHARED_DIR:-$(cd .. && pwd)/shared}
+if [[ ! -d "$shared_dir" ]]; then
+    echo "test.sh: warning: reference data not found at $shared_dir; the conformance tests will fail" >&2
+fi
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:check_initialization_order=1:strict_init_order=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+
+# ---- dependencies ------------------------------------------------------------------------------
+stage "dependencies"
+scripts/install-deps.sh
+
+# ---- ASan + UBSan build and all suites ---------------------------------------------------------
+stage "configure $ASAN_DIR (debug, ASan+UBSan, werror)"
+t=$(date +%s)
+asan_ok=0
+if configure "$ASAN_DIR" --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
+    -Dwerror=true -Dtests=enabled -Dbenchmarks=enabled "${shared_opt[@]+"${shared_opt[@]}"}" &&
+    stage "build $ASAN_DIR" && meson compile -C "$ASAN_DIR" -j "$JOBS"; then
+    asan_ok=1
+    record "build (ASan+UBSan)" PASS "$(elapsed "$t")"
+else
+    record "build (ASan+UBSan)" FAIL "$(elapsed "$t")"
+fi
+
+if ((asan_ok)); then
+    stage "meson test (all suites, ASan+UBSan)"
+    t=$(date +%s)
+    rm -rf "$ASAN_DIR/gtest-results"
+    n_tests=$(meson introspect --tests "$ASAN_DIR" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+    if ((n_tests == 0)); then
+        record "tests (ASan+UBSan)" FAIL "no tests are registered"
+    elif GTEST_OUTPUT="xml:$PWD/$ASAN_DIR/gtest-results/" no_aslr meson test -C "$ASAN_DIR" \
+        --no-rebuild --print-errorlogs --num-processes "$JOBS" \
+        --timeout-multiplier "$TIMEOUT_MULTIPLIER"; then
+        if check_no_skips "$ASAN_DIR"; then
+            record "tests (ASan+UBSan)" PASS "$n_tests tests, $(elapsed "$t")"
+        else
+            record "tests (ASan+UBSan)" FAIL "tests were skipped, $(elapsed "$t")"
+        fi
+    else
+        record "tests (ASan+UBSan)" FAIL "see the log above, $(elapsed "$t")"
+    fi
+else
+    record "tests (ASan+UBSan)" NOT-RUN "the build failed"
+fi
+
+# ---- style -------------------------------------------------------------------------------------
+stage "style (scripts/check-style.sh)"
+if scripts/check-style.sh; then
+    record "style" PASS
+else
+    record "style" FAIL "see the findings above"
+fi
+
+# ---- ThreadSanitizer build, suite 'pipeline' ---------------------------------------------------
+stage "ThreadSanitizer: suite 'pipeline'"
+t=$(date +%s)
+if ((!asan_ok)); then
+    record "pipeline suite (TSan)" NOT-RUN "the ASan build failed, suite list unknown"
+else
+    n_pipeline=$(meson introspect --tests "$ASAN_DIR" | python3 -c '
+import json, sys
+print(sum(1 for t in json.load(sys.stdin)
+          if any(s == "pipeline" or s.endswith(":pipeline") for s in t["suite"])))')
+    if ((n_pipeline == 0)); then
+        echo "No tests are registered in suite 'pipeline': nothing to run under ThreadSanitizer."
+        record "pipeline suite (TSan)" NOT-RUN "no tests in suite 'pipeline' (not a pass)"
+    elif ! configure "$TSAN_DIR" --buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false \
+        -Dwerror=true -Dtests=enabled -Dbenchmarks=disabled -Ddpdk=disabled \
+        "${shared_opt[@]+"${shared_opt[@]}"}"; then
+        record "pipeline suite (TSan)" FAIL "configure failed"
+    else
+        # Build only what the suite runs: the test programs and the programs they start.
+        mapfile -t targets < <(python3 - "$TSAN_DIR" <<'PY'
+import json, os, subprocess, sys
+d = sys.argv[1]
+tests = json.loads(subprocess.check_output(["meson", "introspect", "--tests", d]))
+targets = json.loads(subprocess.check_output(["meson", "introspect", "--targets", d]))
+ids = set()
+for t in tests:
+    if any(s == "pipeline" or s.endswith(":pipeline") for s in t["suite"]):
+        ids.update(t.get("depends", []))
+for t in targets:
+    if t["id"] in ids:
+        for f in t["filename"]:
+            print(os.path.relpath(f, os.path.abspath(d)))
+PY
+        )
+        if ninja -C "$TSAN_DIR" -j "$JOBS" "${targets[@]}"; then
+            rm -rf "$TSAN_DIR/gtest-results"
+            if GTEST_OUTPUT="xml:$PWD/$TSAN_DIR/gtest-results/" no_aslr meson test -C "$TSAN_DIR" \
+                --no-rebuild --suite pipeline --print-errorlogs --num-processes "$JOBS" \
+                --timeout-multiplier "$TIMEOUT_MULTIPLIER"; then
+                if check_no_skips "$TSAN_DIR"; then
+                    record "pipeline suite (TSan)" PASS "$n_pipeline tests, $(elapsed "$t")"
+                else
+                    record "pipeline suite (TSan)" FAIL "tests were skipped"
+                fi
+            else
+                record "pipeline suite (TSan)" FAIL "see the log above, $(elapsed "$t")"
+            fi
+        else
+            record "pipeline suite (TSan)" FAIL "build failed"
+        fi
+    fi
+fi
+
+# ---- summary -----------------------------------------------------------------------------------
+echo
+echo "==> summary ($(elapsed "$start_all") in all)"
+printf '  %s\n' "${summary[@]}"
+if ((status != 0)); then
+    echo "test.sh: FAIL"
+elif ((not_run != 0)); then
+    echo "test.sh: OK, every stage that ran passed; $not_run stage(s) NOT RUN (see the summary)"
+else
+    echo "test.sh: PASS"
+fi
+exit "$status"

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// RecordArena: the bytes behind the views of one RawBatch. File readers copy (libpcap reuses
+// its buffer on every record) or read (pcapng blocks) each record into it; the arena is reset
+// at the start of the next batch, which is what bounds a view's life to one next_batch() call.
+// Sized once at open; it grows only for a single record larger than its capacity, which needs
+// an empty batch (no live views) and happens at most a few times per file.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace fm::capture {
+
+class RecordArena {
+public:
+    explicit RecordArena(std::size_t capacity = 0) : buf_(capacity) {}
+
+    void reset() noexcept { used_ = 0; }
+    std::size_t free_bytes() const noexcept { return buf_.size() - used_; }
+    std::size_t capacity() const noexcept { return buf_.size(); }
+
+    /// Start of the free space; valid for free_bytes() bytes until commit()/reset().
+    std::uint8_t* tail() noexcept { return buf_.data() + used_; }
+
+    /// Keeps the first n bytes of the free space (n <= free_bytes()).
+    void commit(std::size_t n) noexcept { used_ += n; }
+
+    /// Enlarges the buffer; only when nothing is committed (no view points into it).
+    void grow_empty(std::size_t capacity) {
+        if (used_ == 0 && capacity > buf_.size()) {
+            buf_.assign(capacity, 0);
+        }
+    }
+
+private:
+    std::vector<std::uint8_t> buf_;
+    std::size_t used_ = 0;
+};
+
+}  // namespace fm::capture

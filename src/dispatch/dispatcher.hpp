@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Dispatcher: the capture thread's side of the worker queues. Decoded packets are staged per
+// worker in fixed arrays and moved in bulk (try_enqueue_bulk with this thread's producer
+// token). A full queue makes the dispatcher wait until the worker has made room — packets are
+// never dropped here; in live capture the pressure shows up as counted capture drops instead
+// (STYLE §3 decision 2). Capture/dispatch thread only, except the counters.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "common/cacheline.hpp"
+#include "decode/packet_meta.hpp"
+#include "dispatch/stage_counter.hpp"
+#include "dispatch/worker_queue.hpp"
+
+namespace fm::dispatch {
+
+/// Written by the dispatch thread only; read by anyone with relaxed loads. Own cache line so the
+/// reporter's reads and other stages' counters do not share a line with these writes.
+struct alignas(kCacheLine) DispatchCounters {
+    StageCounter packets;           ///< dispatch.packets: packets handed to worker queues
+    StageCounter bulk_enqueues;     ///< dispatch.bulk_enqueues: successful try_enqueue_bulk calls
+    StageCounter queue_full_waits;  ///< dispatch.queue_full_waits: enqueues that found the
+                                    ///< queue full and waited for the worker (backpressure)
+};
+
+class Dispatcher {
+public:
+    /// Packets staged per worker before a bulk enqueue.
+    static constexpr std::size_t kStageBatch = 128;
+
+    /// Creates one producer token per queue, so it must be constructed on the thread that will
+    /// call push()/flush() (moodycamel: tokens belong to one thread). Allocates (control plane).
+    /// `queues` and `counters` must outlive the dispatcher.
+    Dispatcher(std::span<PacketQueue* const> queues, DispatchCounters& counters);
+    ~Dispatcher();
+
+    Dispatcher(const Dispatcher&) = delete;
+    Dispatcher& operator=(const Dispatcher&) = delete;
+
+    /// Stages one packet for worker `shard` (< shards()); enqueues the stage when it is full,
+    /// waiting while that worker's queue is full.
+    void push(std::uint32_t shard, const decode::PacketMeta& meta) noexcept {
+        Stage& stage = stages_[shard];
+        stage.packets[stage.size] = meta;
+        if (++stage.size == kStageBatch) {
+            enqueue(shard);
+        }
+    }
+
+    /// Enqueues every partly filled stage. Call after each capture batch (bounds the latency a
+    /// quiet link adds) and once at end of input, before the workers are told to finish.
+    void flush() noexcept;
+
+    std::uint32_t shards() const noexcept { return static_cast<std::uint32_t>(stages_.size()); }
+
+private:
+    struct Stage {
+        std::array<decode::PacketMeta, kStageBatch> packets;
+        std::size_t size = 0;
+    };
+
+    void enqueue(std::uint32_t shard) noexcept;
+    void wait_and_enqueue(std::uint32_t shard) noexcept;
+
+    std::vector<PacketQueue*> queues_;
+    std::vector<std::unique_ptr<ProducerToken>> tokens_;  ///< tokens_[i] writes queues_[i]
+    std::vector<Stage> stages_;
+    DispatchCounters& counters_;
+};
+
+}  // namespace fm::dispatch

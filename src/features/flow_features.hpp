@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// FlowFeatures: the per-flow accumulators of CICFlowMeter's BasicFlow, O(1) in memory (no
+// packet lists), updated once per packet and finalized into a FeatureRow when the flow ends.
+// This file holds what a flow *computes*; when a flow starts, splits or ends is decided by the
+// flow engine (flow/flow_engine.cpp), which calls start()/add()/update_active_idle() in the
+// order the profile's FlowGenerator does. Every profile difference is a switch of CicCompat.
+//
+// Worker thread only. Hot functions are inline here; finalize() is in flow_features.cpp.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "common/time.hpp"
+#include "decode/packet_meta.hpp"
+#include "features/bulk.hpp"
+#include "features/cic_compat.hpp"
+#include "features/cic_packet.hpp"
+#include "features/feature_row.hpp"
+#include "features/running_stats.hpp"
+#include "features/tcp_retrans.hpp"
+
+namespace fm::features {
+
+/// ENG-HEAD TCP teardown state (§3.3, CIC: TcpFlowState).
+enum class TcpState : std::uint8_t { None, FirstFin, SecondFin, ReadyForTermination };
+
+/// Lengths fit in 32 bits; their sum does not necessarily.
+struct LengthStats {
+    double m1 = 0.0;
+    double m2 = 0.0;
+    std::int64_t sum = 0;
+    std::uint32_t min = 0;
+    std::uint32_t max = 0;
+
+    void add(std::uint32_t x, std::uint64_t n) noexcept {
+        Moments m{m1, m2, min, max};
+        m.add(x, n);
+        m1 = m.m1;
+        m2 = m.m2;
+        min = static_cast<std::uint32_t>(m.min);
+        max = static_cast<std::uint32_t>(m.max);
+        sum = n == 1 ? x : sum + x;
+    }
+    Moments moments() const noexcept { return Moments{m1, m2, min, max}; }
+};
+
+inline bool same_ip(const std::array<std::uint8_t, 16>& a,
+                    const std::array<std::uint8_t, 16>& b) noexcept {
+    return std::memcmp(a.data(), b.data(), 16) == 0;
+}
+
+/// How a flow's first packet sets the flow's forward tuple.
+enum class StartMode : std::uint8_t {
+    OwnDirection,     ///< source = the packet's source
+    Reversed,         ///< source = the packet's destination (F12, SYN-ACK first)
+    Inherit,          ///< source = the previous flow's source (timeout continuation)
+};
+
+struct FlowFeatures {
+    // Identity: the forward tuple (Src IP .. Protocol columns).
+    std::array<std::uint8_t, 16> src_ip{};
+    std::array<std::uint8_t, 16> dst_ip{};
+    std::uint16_t src_port = 0;
+    std::uint16_t dst_port = 0;
+    std::uint8_t protocol = 0;
+    bool ipv6 = false;
+    bool flow_id_reversed = false;   ///< the key (Flow ID) lists dst first (KeyOrder profiles)
+    TcpState tcp_state = TcpState::None;
+
+    // Times (µs).
+    Micros flow_start = 0;
+    Micros last_seen = 0;
+    Micros fwd_last_seen = 0;
+    Micros bwd_last_seen = 0;
+    Micros start_active = 0;
+    Micros end_active = 0;
+    Micros cumulative = 0;           ///< ENG-HEAD Total Connection Flow Time carried so far
+
+    // Packet counts; they are also the sample counts of the statistics below.
+    std::uint64_t fwd_count = 0;
+    std::uint64_t bwd_count = 0;
+    std::uint32_t active_n = 0;
+    std::uint32_t idle_n = 0;
+
+    LengthStats fwd_len;             ///< payload of forward packets
+    LengthStats bwd_len;
+    LengthStats all_len;             ///< L: all payloads (first one twice, F3)
+    SummedMoments fwd_iat;
+    SummedMoments bwd_iat;
+    Moments flow_iat;
+    Moments active;
+    Moments idle;
+
+    std::uint64_t fwd_header = 0;
+    std::uint64_t bwd_header = 0;
+
+    /// Flag counts in TcpFlag bit order: FIN SYN RST PSH ACK URG ECE CWR.
+    std::array<std::uint32_t, 8> flag_counts{};
+    std::uint32_t fwd_psh = 0;
+    std::uint32_t bwd_psh = 0;
+    std::uint32_t fwd_urg = 0;
+    std::uint32_t bwd_urg = 0;
+    std::uint32_t fwd_rst = 0;
+    std::uint32_t bwd_rst = 0;
+    std::uint32_t act_data_fwd = 0;
+    std::uint32_t act_data_bwd = 0;
+    std::uint32_t sf_count = 0;      ///< gaps > 1 s seen by the subflow detector (§3.8)
+    std::uint32_t fwd_retrans = 0;
+    std::uint32_t bwd_retrans = 0;
+    std::int32_t init_win_fwd = 0;
+    std::int32_t init_win_bwd = 0;
+    std::uint16_t min_seg_fwd = 0;
+    std::uint16_t min_seg_bwd = 0;
+    std::int16_t icmp_type = -1;
+    std::int16_t icmp_code = -1;
+    std::uint8_t fwd_fin = 0;        ///< FIN packets per direction, saturating (life cycle)
+    std::uint8_t bwd_fin = 0;
+
+    BulkState fwd_bulk;
+    BulkState bwd_bulk;
+
+    std::uint64_t total_packets() const noexcept { return fwd_count + bwd_count; }
+    Micros duration() const noexcept { return last_seen - flow_start; }
+    bool is_forward(const CicPacket& p) const noexcept { return same_ip(src_ip, p.src_ip); }
+
+    /// CIC: BasicFlow constructor + firstPacket. `retrans` is this flow slot's retransmission
+    /// memory (ENG-HEAD TCP only; may be null otherwise). For StartMode::Inherit the identity
+    /// fields must already hold the previous flow's tuple.
+    void start(const CicPacket& p, const CicCompat& c, StartMode mode, RetransMemory* retrans) noexcept;
+
+    /// CIC: BasicFlow.addPacket.
+    void add(const CicPacket& p, const CicCompat& c, Micros activity_timeout,
+             RetransMemory* retrans) noexcept;
+
+    /// CIC: BasicFlow.updateActiveIdleTime (§3.5).
+    void update_active_idle(Micros t, Micros threshold) noexcept {
+        if (t - end_active > threshold) {
+            if (end_active - start_active > 0) {
+                active.add(end_active - start_active, ++active_n);
+            }
+            idle.add(t - end_active, ++idle_n);
+            start_active = t;
+            end_active = t;
+        } else {
+            end_active = t;
+        }
+    }
+
+    /// Writes the finished flow as a row of profile `profile` (cold path).
+    void finalize(Profile profile, FeatureRow& row) const noexcept;
+
+private:
+    void count_flags(const CicPacket& p) noexcept {
+        for (unsigned bit = 0; bit < 8; ++bit) {
+            flag_counts[bit] += (p.tcp_flags >> bit) & 1u;
+        }
+    }
+    void count_direction_flags(const CicPacket& p, bool fwd, const CicCompat& c) noexcept {
+        const std::uint32_t psh = p.has(decode::kPsh) ? 1 : 0;
+        const std::uint32_t urg = p.has(decode::kUrg) ? 1 : 0;
+        const std::uint32_t rst = p.has(decode::kRst) ? 1 : 0;
+        if (fwd) {
+            fwd_psh += psh;
+            fwd_urg += urg;
+            fwd_rst += rst;
+        } else {
+            bwd_psh += psh;
+            bwd_urg += urg;
+            bwd_rst += rst;
+        }
+        if (c.lifecycle == Lifecycle::Eng && p.has(decode::kFin)) {
+            std::uint8_t& fin = fwd ? fwd_fin : bwd_fin;
+            fin = fin == 255 ? fin : static_cast<std::uint8_t>(fin + 1);
+        }
+    }
+    void update_bulk(const CicPacket& p, bool fwd, const CicCompat& c) noexcept {
+        switch (c.bulk) {
+            case BulkMode::FirstPacketOnly:
+                // ERA-2018 ran the detector on the first packet only: never 4 packets.
+                return;
+            case BulkMode::AllToBackward:
+                // V4-HEAD (F1): the forward state is never fed, so its `last` stays 0.
+                bwd_bulk.update(p.ts_us, p.payload, 0);
+                return;
+            case BulkMode::PerDirection:
+                if (fwd) {
+                    fwd_bulk.update(p.ts_us, p.payload, bwd_bulk.last);
+                } else {
+                    bwd_bulk.update(p.ts_us, p.payload, fwd_bulk.last);
+                }
+                return;
+        }
+    }
+    void track_retransmission(const CicPacket& p, bool fwd, RetransMemory* retrans) noexcept {
+        if (retrans == nullptr || protocol != kProtoTcp) {
+            return;
+        }
+        const std::uint64_t f =
+            RetransMemory::fingerprint(fwd, p.seq, p.ack, p.payload, p.window);
+        if (retrans->seen_before(f)) {
+            if (fwd) {
+                ++fwd_retrans;
+            } else {
+                ++bwd_retrans;
+            }
+        }
+    }
+};
+
+inline void FlowFeatures::start(const CicPacket& p, const CicCompat& c, StartMode mode,
+                                RetransMemory* retrans) noexcept {
+    // Keep what a continuation inherits, reset everything else.
+    const auto old_src = src_ip;
+    const auto old_dst = dst_ip;
+    const std::uint16_t old_sport = src_port;
+    const std::uint16_t old_dport = dst_port;
+    const bool old_reversed = flow_id_reversed;
+    *this = FlowFeatures{};
+
+    switch (mode) {
+        case StartMode::OwnDirection:
+        case StartMode::Reversed:
+            if (mode == StartMode::OwnDirection) {
+                src_ip = p.src_ip;
+                dst_ip = p.dst_ip;
+                src_port = p.src_port;
+                dst_port = p.dst_port;
+            } else {
+                src_ip = p.dst_ip;
+                dst_ip = p.src_ip;
+                src_port = p.dst_port;
+                dst_port = p.src_port;
+            }
+            break;
+        case StartMode::Inherit:
+            src_ip = old_src;
+            dst_ip = old_dst;
+            src_port = old_sport;
+            dst_port = old_dport;
+            break;
+    }
+    flow_id_reversed = old_reversed;
+    protocol = p.protocol;
+    ipv6 = p.ipv6;
+    const Micros t = p.ts_us;
+
+    // E5: the reference processes the packet before it copies the old flow's tuple, so the
+    // packet that opens a continuation is forward whatever its direction.
+    const bool fwd = (mode == StartMode::Inherit && c.continuation_first_packet_forward)
+                         ? true
+                         : is_forward(p);
+
+    update_bulk(p, fwd, c);
+    count_flags(p);
+    flow_start = t;
+    last_seen = t;
+    start_active = t;
+    end_active = t;
+    // §3.8: the detector's first call only remembers the time; ERA-2018's parenthesis bug
+    // makes that first call count one "gap", so its sfCount is always 1.
+    sf_count = c.subflow == SubflowMode::Totals ? 1 : 0;
+
+    const std::uint64_t all_n = c.first_payload_counted_twice ? 2 : 1;
+    all_len.add(p.payload, 1);
+    if (all_n == 2) {
+        all_len.add(p.payload, 2);
+    }
+
+    if (fwd) {
+        fwd_count = 1;
+        min_seg_fwd = p.header;
+        init_win_fwd = p.window;
+        fwd_len.add(p.payload, 1);
+        fwd_header = p.header;
+        fwd_last_seen = t;
+        if (c.act_data_counts_first && p.payload >= 1) {
+            act_data_fwd = 1;
+        }
+    } else {
+        bwd_count = 1;
+        min_seg_bwd = p.header;
+        init_win_bwd = p.window;
+        bwd_len.add(p.payload, 1);
+        bwd_header = p.header;
+        bwd_last_seen = t;
+        if (c.act_data_counts_first && p.payload >= 1) {
+            act_data_bwd = 1;
+        }
+    }
+    if (c.window_default != 0) {
+        // ERA-2018 (#21): the Init Win fields start at -1; the first packet's own value
+        // (-1 for non-TCP) overwrites only its direction's field.
+        if (fwd) {
+            init_win_bwd = c.window_default;
+        } else {
+            init_win_fwd = c.window_default;
+        }
+    }
+    count_direction_flags(p, fwd, c);
+    icmp_type = p.icmp_type;
+    icmp_code = p.icmp_code;
+    track_retransmission(p, fwd, retrans);
+}
+
+inline void FlowFeatures::add(const CicPacket& p, const CicCompat& c, Micros activity_timeout,
+                              RetransMemory* retrans) noexcept {
+    const bool fwd = is_forward(p);
+    const Micros t = p.ts_us;
+    if (!c.flags_first_packet_only) {
+        update_bulk(p, fwd, c);
+        // Subflow detector (§3.8): a gap > 1 s counts and also runs the active/idle update.
+        if (static_cast<double>(t - last_seen) / 1000000.0 > 1.0) {
+            ++sf_count;
+            update_active_idle(t, activity_timeout);
+        }
+        count_flags(p);
+    }
+    track_retransmission(p, fwd, retrans);
+
+    const std::uint64_t all_n = total_packets() + (c.first_payload_counted_twice ? 2 : 1);
+    all_len.add(p.payload, all_n);
+
+    if (fwd) {
+        if (p.payload >= 1) {
+            ++act_data_fwd;
+        }
+        ++fwd_count;
+        fwd_len.add(p.payload, fwd_count);
+        fwd_header += p.header;
+        if (fwd_count > 1) {
+            fwd_iat.add(t - fwd_last_seen, fwd_count - 1);
+        }
+        fwd_last_seen = t;
+        min_seg_fwd = p.header < min_seg_fwd ? p.header : min_seg_fwd;
+    } else {
+        if (p.payload >= 1) {
+            ++act_data_bwd;
+        }
+        ++bwd_count;
+        bwd_len.add(p.payload, bwd_count);
+        if (!c.bwd_init_win_first_nonzero) {
+            init_win_bwd = p.window;
+        } else if (init_win_bwd == 0) {
+            init_win_bwd = p.window;
+        }
+        bwd_header += p.header;
+        if (bwd_count > 1) {
+            bwd_iat.add(t - bwd_last_seen, bwd_count - 1);
+        }
+        bwd_last_seen = t;
+        min_seg_bwd = p.header < min_seg_bwd ? p.header : min_seg_bwd;
+    }
+    if (!c.psh_urg_first_packet_only) {
+        count_direction_flags(p, fwd, c);
+    }
+    flow_iat.add(t - last_seen, total_packets() - 1);
+    last_seen = t;
+}
+
+}  // namespace fm::features

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// FlowTable: one shard's flow index. Fixed capacity, allocated once: an open-addressing slot
+// array (linear probing, at most half full, never rehashed) maps a key hash to the index of a
+// flow state in a dense pool. A slot stores 32 bits of the hash as a filter; the caller's full
+// key comparison decides (a filter hit alone never matches). Erasing shifts the following
+// cluster back (no tombstones), so probe lengths stay short under churn.
+//
+// Single-threaded: owned by one FlowEngine on one worker thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "common/compiler.hpp"
+
+namespace fm::flow {
+
+class FlowTable {
+public:
+    static constexpr std::uint32_t kNone = 0xFFFFFFFFu;
+
+    /// Room for `capacity` flows (>= 1); the slot array is the next power of two >= 2x that.
+    explicit FlowTable(std::size_t capacity);
+
+    std::size_t capacity() const noexcept { return capacity_; }
+    std::size_t size() const noexcept { return size_; }
+    bool full() const noexcept { return size_ == capacity_; }
+
+    /// Index of the entry with this hash for which `same(index)` is true, or kNone.
+    template <typename Same>
+    std::uint32_t find(std::uint64_t hash, Same&& same) const noexcept {
+        const auto tag = static_cast<std::uint32_t>(hash);
+        for (std::size_t pos = tag & mask_;; pos = (pos + 1) & mask_) {
+            const Slot& s = slots_[pos];
+            if (s.index == kNone) {
+                return kNone;
+            }
+            if (s.tag == tag && same(s.index)) {
+                return s.index;
+            }
+        }
+    }
+
+    /// Adds an entry and returns its pool index. Precondition: !full().
+    std::uint32_t insert(std::uint64_t hash) noexcept;
+
+    /// Removes the entry at pool index `index`, whose hash is `hash`.
+    void erase(std::uint32_t index, std::uint64_t hash) noexcept;
+
+    /// Removes every entry.
+    void clear() noexcept;
+
+private:
+    struct Slot {
+        std::uint32_t tag = 0;         ///< low 32 bits of the key hash (also the home slot)
+        std::uint32_t index = kNone;   ///< pool index, kNone = empty slot
+    };
+
+    std::size_t capacity_;
+    std::size_t size_ = 0;
+    std::size_t mask_;
+    std::vector<Slot> slots_;
+    std::vector<std::uint32_t> free_;  ///< unused pool indexes (stack)
+};
+
+}  // namespace fm::flow

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The tuple a CICFlowMeter profile keys its flows on, as a pure function of one packet.
+//
+// Every profile keys flows on (address, address, port, port, protocol) after its own reading
+// of the packet (features/cic_packet.hpp: ICMP is protocol 0 with ports 0 in v4, ...). V4-HEAD
+// and ENG-HEAD look a packet up under its forward and its backward key, so a flow is found by
+// the unordered tuple; ERA-2018 keys on a canonical string that orders the two addresses and,
+// when they are equal, keeps the packet's own order (so 127.0.0.1:1->:2 and :2->:1 are two
+// flows there). FlowKey stores that identity canonically, so equal keys <=> same flow.
+//
+// The dispatcher shards packets by a symmetric hash of flow_tuple(); since all packets of one
+// reference flow have the same unordered tuple they meet in one worker.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "common/profile.hpp"
+#include "decode/packet_meta.hpp"
+#include "features/cic_compat.hpp"
+#include "features/cic_packet.hpp"
+
+namespace fm::flow {
+
+/// A packet's flow tuple as the profile reads it, in the packet's own direction.
+struct FlowTuple {
+    std::array<std::uint8_t, 16> src_ip{};
+    std::array<std::uint8_t, 16> dst_ip{};
+    std::uint16_t src_port = 0;
+    std::uint16_t dst_port = 0;
+    std::uint8_t protocol = 0;
+    bool ipv6 = false;
+};
+
+/// The profile's tuple of a packet (pure; the dispatcher hashes it symmetrically).
+inline FlowTuple flow_tuple(const decode::PacketMeta& m, Profile profile) noexcept {
+    const features::CicPacket p = features::read_packet(m, features::compat_for(profile));
+    return FlowTuple{p.src_ip, p.dst_ip, p.src_port, p.dst_port, p.protocol, p.ipv6};
+}
+
+/// Flow identity inside one flow table: endpoints in canonical order, hashable as words.
+struct FlowKey {
+    std::array<std::uint8_t, 16> ip_a{};
+    std::array<std::uint8_t, 16> ip_b{};
+    std::uint16_t port_a = 0;
+    std::uint16_t port_b = 0;
+    std::uint8_t protocol = 0;
+    std::uint8_t ipv6 = 0;
+    std::uint16_t pad = 0;  ///< always zero, so the key compares and hashes as raw bytes
+
+    friend bool operator==(const FlowKey& x, const FlowKey& y) noexcept {
+        return std::memcmp(&x, &y, sizeof(FlowKey)) == 0;
+    }
+};
+
+static_assert(std::is_trivially_copyable_v<FlowKey>);
+static_assert(sizeof(FlowKey) == 40);
+
+/// Builds the key of a packet. `packet_order` is true when (ip_a, port_a) is the packet's
+/// source. `ordered_when_same_ip`: ERA-2018 keeps the packet's order when both addresses are
+/// equal (its key is a string that only orders the addresses).
+inline FlowKey make_key(const features::CicPacket& p, bool ordered_when_same_ip,
+                        bool* packet_order) noexcept {
+    FlowKey k;
+    const int ip_cmp = std::memcmp(p.src_ip.data(), p.dst_ip.data(), 16);
+    bool src_first = ip_cmp < 0 || (ip_cmp == 0 && (ordered_when_same_ip || p.src_port <= p.dst_port));
+    if (src_first) {
+        k.ip_a = p.src_ip;
+        k.ip_b = p.dst_ip;
+        k.port_a = p.src_port;
+        k.port_b = p.dst_port;
+    } else {
+        k.ip_a = p.dst_ip;
+        k.ip_b = p.src_ip;
+        k.port_a = p.dst_port;
+        k.port_b = p.src_port;
+    }
+    k.protocol = p.protocol;
+    k.ipv6 = p.ipv6 ? 1 : 0;
+    if (packet_order != nullptr) {
+        *packet_order = src_first;
+    }
+    return k;
+}
+
+/// 64-bit hash of a key for the flow table (not the dispatcher's shard hash).
+inline std::uint64_t key_hash(const FlowKey& k) noexcept {
+    std::uint64_t w[5];
+    static_assert(sizeof(w) == sizeof(FlowKey));
+    std::memcpy(w, &k, sizeof(FlowKey));
+    std::uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (std::uint64_t x : w) {
+        h ^= x;
+        h *= 0xFF51AFD7ED558CCDull;
+        h ^= h >> 32;
+    }
+    h *= 0xC4CEB9FE1A85EC53ull;
+    h ^= h >> 29;
+    return h;
+}
+
+}  // namespace fm::flow

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// FlowWorker: the body of one worker thread (W). It owns one FlowEngine shard, created on its
+// own thread and never touched by another, takes packets from its queue in bulk with its
+// consumer token, and hands finished rows to a sink that is also created on its thread (the
+// pipeline's sink formats them into CSV text there, so formatting scales with the workers).
+//
+// Threads share only: the packet queue, the `input_done` flag, and the counter block, which
+// the stats reporter reads with relaxed loads. Shutdown: once the producer has flushed and set
+// `input_done`, the worker pumps its queue until empty, drains its table and flushes its sink.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/cacheline.hpp"
+#include "common/time.hpp"
+#include "config/config.hpp"
+#include "dispatch/stage_counter.hpp"
+#include "dispatch/worker_queue.hpp"
+#include "features/row_sink.hpp"
+#include "flow/flow_engine.hpp"
+
+namespace fm::flow {
+
+/// A RowSink that buffers and must be told when to hand over what it holds.
+class WorkerRowSink : public features::RowSink {
+public:
+    /// Hands over every buffered row (idle link, end of input). Worker thread only.
+    virtual void flush() = 0;
+};
+
+/// Written by the worker thread only; read by anyone with relaxed loads. One cache line per
+/// worker so that workers never write the same line (STYLE 4.5.6).
+struct alignas(kCacheLine) WorkerCounters {
+    dispatch::StageCounter packets;      ///< worker.packets: packets processed
+    dispatch::StageCounter batches;      ///< worker.batches: bulk dequeues that got packets
+    dispatch::StageCounter idle_wakeups; ///< worker.idle_wakeups: waits that timed out empty
+    dispatch::StageCounter expire_calls; ///< worker.expire_calls: FlowEngine::expire() calls
+    dispatch::StageCounter rows;         ///< worker.rows: rows the engine emitted
+    dispatch::StageCounter active_flows; ///< flows open after the last batch (a gauge)
+};
+
+/// Monotonic coarse clock in µs; the only clock a worker reads, and only on the idle path.
+using MonotonicClock = Micros (*)();
+Micros coarse_monotonic_us() noexcept;
+
+struct FlowWorkerOptions {
+    std::size_t table_capacity = 1'000'000;  ///< flows of this shard (FlowEngine capacity)
+    /// Live input: end flows the active timeout has certainly ended while the link is quiet or
+    /// between batches, so memory follows the traffic. Off for capture files: their packet
+    /// time has no relation to the clock, and drain() at the end gives the same rows anyway.
+    bool expire_with_clock = false;
+    /// How far behind "packet time now" expire() stays, to cover packets still in the capture
+    /// buffer and queues (FlowEngine::expire precondition).
+    Micros expire_lag_us = 2 * kMicrosPerSecond;
+    Micros expire_interval_us = 100'000;     ///< at most one expire() per interval while busy
+    /// How long an empty queue is waited on before the idle path runs; also bounds how long
+    /// the end of input takes to be noticed.
+    Micros idle_wait_us = 2'000;
+    MonotonicClock clock = &coarse_monotonic_us;  ///< injectable for tests
+};
+
+class FlowWorker {
+public:
+    using SinkFactory = std::function<std::unique_ptr<WorkerRowSink>()>;
+
+    /// Packets dequeued per bulk call; also the engine's batch.
+    static constexpr std::size_t kDequeueBatch = 256;
+
+    /// Borrows `queue`, `input_done` and `counters`, which must outlive run(). `make_sink` is
+    /// called once, on the worker thread, before the engine is created.
+    FlowWorker(const config::FlowConfig& flow, FlowWorkerOptions options,
+               dispatch::PacketQueue& queue, const std::atomic<bool>& input_done,
+               WorkerCounters& counters, SinkFactory make_sink);
+    ~FlowWorker();
+
+    FlowWorker(const FlowWorker&) = delete;
+    FlowWorker& operator=(const FlowWorker&) = delete;
+
+    /// Worker thread: creates the sink and the engine, then calls `on_ready(error)` once (error
+    /// empty on success; on failure run() returns right after), then processes until the input
+    /// is done and everything is drained and flushed.
+    void run(const std::function<void(const std::string& error)>& on_ready);
+
+    /// The engine's counters at the end of run(); read after the thread was joined.
+    const FlowCounters& final_counters() const noexcept { return final_counters_; }
+
+private:
+    void process(FlowEngine& engine, std::span<const decode::PacketMeta> batch) noexcept;
+    void maybe_expire(FlowEngine& engine) noexcept;
+
+    config::FlowConfig flow_;
+    FlowWorkerOptions options_;
+    dispatch::PacketQueue& queue_;
+    const std::atomic<bool>& input_done_;
+    WorkerCounters& counters_;
+    SinkFactory make_sink_;
+
+    // Worker thread only.
+    std::unique_ptr<decode::PacketMeta[]> buffer_;
+    Micros last_packet_ts_ = 0;   ///< newest time stamp seen (end of each batch)
+    Micros last_snapshot_ts_ = 0; ///< last_packet_ts_ when the clock was last paired with it
+    Micros last_packet_mono_ = 0; ///< monotonic clock read just after last_snapshot_ts_
+    Micros last_expire_mono_ = 0;
+    std::uint64_t batches_since_clock_ = 0;
+    FlowCounters final_counters_{};
+};
+
+}  // namespace fm::flow

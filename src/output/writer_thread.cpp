@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// WriterThread: the loop that drains the row queue into the rotating CSV files, the hold
+// buffer for I/O errors, and the producer-side backpressure helper. Drain on shutdown follows
+// the moodycamel "pump until empty" rule: stop() is called after the producers joined, so an
+// empty dequeue then means the queue is empty for good.
+#include "output/writer_thread.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "output/output_log.hpp"
+
+namespace fm::output {
+
+namespace {
+
+constexpr std::size_t kBulk = 64;
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+std::unique_ptr<RowQueue> make_row_queue(std::size_t capacity_chunks, std::size_t producers) {
+    return std::make_unique<RowQueue>(std::max<std::size_t>(capacity_chunks, 1),
+                                      std::max<std::size_t>(producers, 1), 0);
+}
+
+bool push_rows(RowQueue& queue, moodycamel::ProducerToken& token, RowChunk&& chunk,
+               const std::atomic<bool>* abandon) {
+    // try_enqueue never allocates and leaves the chunk alone when it fails, so waiting here
+    // is the whole backpressure mechanism. Short sleeps first: a writer that is only briefly
+    // behind frees blocks within microseconds.
+    auto pause = std::chrono::microseconds(20);
+    constexpr auto kMaxPause = std::chrono::microseconds(2000);
+    while (!queue.try_enqueue(token, std::move(chunk))) {
+        if (abandon != nullptr && abandon->load(std::memory_order_relaxed)) {
+            return false;
+        }
+        std::this_thread::sleep_for(pause);
+        pause = std::min<std::chrono::microseconds>(pause * 2, kMaxPause);
+    }
+    return true;
+}
+
+WriterThread::WriterThread(RowQueue& queue, RotatingCsvWriter& writer, WriterThreadOptions options)
+    : queue_(queue), writer_(writer), opt_(options) {}
+
+WriterThread::~WriterThread() {
+    if (thread_.joinable()) {
+        stop();
+    }
+}
+
+void WriterThread::start() {
+    thread_ = std::thread([this] { run(); });
+}
+
+void WriterThread::request_rotate() noexcept {
+    rotate_requested_.store(true, std::memory_order_release);
+}
+
+void WriterThread::stop() {
+    int expected = static_cast<int>(StopMode::Running);
+    stop_mode_.compare_exchange_strong(expected, static_cast<int>(StopMode::Graceful),
+                                       std::memory_order_acq_rel);
+    join();
+}
+
+void WriterThread::request_fast_stop() noexcept {
+    stop_mode_.store(static_cast<int>(StopMode::Fast), std::memory_order_release);
+}
+
+void WriterThread::stop_fast() {
+    request_fast_stop();
+    join();
+}
+
+void WriterThread::join() {
+    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) {
+        thread_.join();
+    }
+}
+
+WriterStats WriterThread::stats() const noexcept {
+    constexpr auto r = std::memory_order_relaxed;
+    WriterStats s;
+    s.rows_written = counters_.rows_written.load(r);
+    s.bytes_written = counters_.bytes_written.load(r);
+    s.chunks = counters_.chunks.load(r);
+    s.files_closed = counters_.files_closed.load(r);
+    s.write_errors = counters_.write_errors.load(r);
+    s.rows_held_io = counters_.rows_held_io.load(r);
+    s.rows_held_now = counters_.rows_held_now.load(r);
+    s.bytes_held_now = counters_.bytes_held_now.load(r);
+    s.rows_lost = counters_.rows_lost.load(r);
+    s.heartbeat = counters_.heartbeat.load(r);
+    return s;
+}
+
+void WriterThread::hold(RowChunk&& chunk) {
+    if (chunk.rows == 0 && chunk.text.empty()) {
+        return;
+    }
+    counters_.rows_held_io.fetch_add(chunk.rows, std::memory_order_relaxed);
+    held_bytes_ += chunk.text.size();
+    held_.push_back(std::move(chunk));
+    counters_.rows_held_now.fetch_add(held_.back().rows, std::memory_order_relaxed);
+    counters_.bytes_held_now.store(held_bytes_, std::memory_order_relaxed);
+    if (held_bytes_ >= opt_.hold_max_bytes) {
+        output_log()->warn(
+            "output: {} bytes of rows held, the limit (output.hold_max_bytes): no more rows are "
+            "taken until the output works again; producers wait",
+            held_bytes_);
+    }
+}
+
+void WriterThread::consume(RowChunk&& chunk) {
+    counters_.chunks.fetch_add(1, std::memory_order_relaxed);
+    if (!held_.empty()) {
+        hold(std::move(chunk));  // keep the order: nothing overtakes held rows
+        return;
+    }
+    const WriteStatus st = writer_.write_rows(chunk.text, chunk.rows);
+    counters_.rows_written.fetch_add(st.rows, std::memory_order_relaxed);
+    counters_.bytes_written.fetch_add(st.bytes, std::memory_order_relaxed);
+    counters_.files_closed.store(writer_.files_closed(), std::memory_order_relaxed);
+    if (st.error == 0) {
+        report_recovery();
+        return;
+    }
+    chunk.text.erase(0, st.bytes);
+    chunk.rows -= static_cast<std::uint32_t>(st.rows);
+    report_error(st.error);
+    hold(std::move(chunk));
+    next_retry_ = std::chrono::steady_clock::now() + opt_.retry_interval;
+}
+
+bool WriterThread::flush_held(bool final_attempt) {
+    while (!held_.empty()) {
+        RowChunk& front = held_.front();
+        const WriteStatus st = writer_.write_rows(front.text, front.rows);
+        counters_.rows_written.fetch_add(st.rows, std::memory_order_relaxed);
+        counters_.bytes_written.fetch_add(st.bytes, std::memory_order_relaxed);
+        counters_.rows_held_now.fetch_sub(st.rows, std::memory_order_relaxed);
+        counters_.files_closed.store(writer_.files_closed(), std::memory_order_relaxed);
+        held_bytes_ -= st.bytes;
+        if (st.bytes == front.text.size()) {
+            held_.pop_front();
+        } else {
+            front.text.erase(0, st.bytes);
+            front.rows -= static_cast<std::uint32_t>(st.rows);
+        }
+        counters_.bytes_held_now.store(held_bytes_, std::memory_order_relaxed);
+        if (st.error != 0) {
+            report_error(st.error);
+            if (!final_attempt) {
+                next_retry_ = std::chrono::steady_clock::now() + opt_.retry_interval;
+            }
+            return false;
+        }
+    }
+    report_recovery();
+    return true;
+}
+
+void WriterThread::report_error(int error) {
+    (void)error;
+    counters_.write_errors.fetch_add(1, std::memory_order_relaxed);
+    const auto now = std::chrono::steady_clock::now();
+    if (!failing_) {
+        failing_ = true;
+        failing_since_ = now;
+        suppressed_errors_ = 0;
+        next_log_ = now + opt_.log_interval;
+        output_log()->warn(
+            "output: {}; rows are held in memory (up to {} bytes) and written again every {} ms",
+            writer_.last_error(), opt_.hold_max_bytes, opt_.retry_interval.count());
+        return;
+    }
+    if (now < next_log_) {
+        ++suppressed_errors_;
+        return;
+    }
+    next_log_ = now + opt_.log_interval;
+    output_log()->warn(
+        "output: still failing after {:.0f} s: {}; {} rows ({} bytes) held, {} rows held so "
+        "far, {} more errors since the last message",
+        seconds_since(failing_since_), writer_.last_error(),
+        counters_.rows_held_now.load(std::memory_order_relaxed), held_bytes_,
+        counters_.rows_held_io.load(std::memory_order_relaxed), suppressed_errors_);
+    suppressed_errors_ = 0;
+}
+
+void WriterThread::report_recovery() {
+    if (!failing_ || !held_.empty()) {
+        return;
+    }
+    failing_ = false;
+    output_log()->info("output: writing again after {:.1f} s; {} rows were held in all, none lost",
+                       seconds_since(failing_since_),
+                       counters_.rows_held_io.load(std::memory_order_relaxed));
+}
+
+void WriterThread::finish(bool fast) {
+    if (fast) {
+        // Second signal: one attempt for everything already formatted, no waiting.
+        flush_held(true);
+        moodycamel::ConsumerToken tok(queue_);
+        std::vector<RowChunk> buf(kBulk);
+        for (;;) {
+            const std::size_t n = queue_.try_dequeue_bulk(tok, buf.begin(), kBulk);
+            if (n == 0) {
+                break;
+            }
+            for (std::size_t i = 0; i < n; ++i) {
+                consume(std::move(buf[i]));
+            }
+        }
+        if (!held_.empty()) {
+            std::uint64_t lost = 0;
+            for (const RowChunk& c : held_) {
+                lost += c.rows;
+            }
+            counters_.rows_lost.fetch_add(lost, std::memory_order_relaxed);
+            output_log()->error("output: fast stop with the output failing ({}): {} rows lost",
+                                writer_.last_error(), lost);
+            held_.clear();
+            held_bytes_ = 0;
+            counters_.rows_held_now.store(0, std::memory_order_relaxed);
+            counters_.bytes_held_now.store(0, std::memory_order_relaxed);
+        }
+        if (writer_.close() != 0) {
+            output_log()->error("output: {}; the rows written so far stay in {}",
+                                writer_.last_error(), writer_.partial_path());
+        }
+        counters_.files_closed.store(writer_.files_closed(), std::memory_order_relaxed);
+        return;
+    }
+    for (;;) {
+        const int e = writer_.close();
+        counters_.files_closed.store(writer_.files_closed(), std::memory_order_relaxed);
+        if (e == 0) {
+            report_recovery();
+            return;
+        }
+        report_error(e);
+        const auto until = std::chrono::steady_clock::now() + opt_.retry_interval;
+        while (std::chrono::steady_clock::now() < until) {
+            if (stop_mode_.load(std::memory_order_acquire) == static_cast<int>(StopMode::Fast)) {
+                finish(true);
+                return;
+            }
+            std::this_thread::sleep_for(std::min(opt_.poll_interval, opt_.retry_interval));
+        }
+    }
+}
+
+void WriterThread::run() {
+    moodycamel::ConsumerToken tok(queue_);
+    std::vector<RowChunk> buf(kBulk);
+    auto next_tick = std::chrono::steady_clock::now() + opt_.tick_interval;
+    for (;;) {
+        counters_.heartbeat.fetch_add(1, std::memory_order_relaxed);
+        const auto mode = static_cast<StopMode>(stop_mode_.load(std::memory_order_acquire));
+        if (mode == StopMode::Fast) {
+            finish(true);
+            break;
+        }
+        if (rotate_requested_.exchange(false, std::memory_order_acq_rel)) {
+            if (const int e = writer_.rotate(); e != 0) {
+                report_error(e);
+            }
+            counters_.files_closed.store(writer_.files_closed(), std::memory_order_relaxed);
+        }
+        auto now = std::chrono::steady_clock::now();
+        if (!held_.empty() && now >= next_retry_) {
+            flush_held(false);
+        }
+
+        std::size_t n = 0;
+        if (held_bytes_ < opt_.hold_max_bytes) {
+            auto timeout = opt_.poll_interval;
+            if (!held_.empty()) {
+                timeout = std::clamp(
+                    std::chrono::duration_cast<std::chrono::milliseconds>(next_retry_ - now),
+                    std::chrono::milliseconds(1), opt_.poll_interval);
+            }
+            n = queue_.wait_dequeue_bulk_timed(tok, buf.begin(), kBulk, timeout);
+            for (std::size_t i = 0; i < n; ++i) {
+                consume(std::move(buf[i]));
+            }
+        } else {
+            // Backpressure: the queue is not drained, so it fills and producers wait.
+            std::this_thread::sleep_for(std::min(opt_.poll_interval, opt_.retry_interval));
+        }
+
+        now = std::chrono::steady_clock::now();
+        if (now >= next_tick) {
+            next_tick = now + opt_.tick_interval;
+            const int e = writer_.tick();
+            counters_.files_closed.store(writer_.files_closed(), std::memory_order_relaxed);
+            if (e != 0) {
+                report_error(e);
+            } else {
+                report_recovery();
+            }
+        }
+        if (mode == StopMode::Graceful && n == 0 && held_.empty() && queue_.size_approx() == 0) {
+            finish(false);
+            break;
+        }
+    }
+    finished_.store(true, std::memory_order_release);
+}
+
+}  // namespace fm::output

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The writer thread (O): takes chunks of formatted CSV rows from a moodycamel
+// BlockingConcurrentQueue in bulk and hands them to a RotatingCsvWriter. It is the last stage of
+// the pipeline (STYLE 4.2 step 8) and the only thread that touches output files.
+//
+// Degraded mode: when a write fails (disk full, directory removed, permissions) the rows that
+// did not reach a file are held in memory in arrival order, counted (output.rows_held_io),
+// logged at warn at most once per log interval and retried every retry interval. Rows that
+// arrive meanwhile queue up behind them. Once hold_max_bytes are held the thread stops draining
+// its queue; the queue fills and producers wait in push_rows() (backpressure: a finished row is
+// never dropped, STYLE decision 2).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <concurrentqueue/blockingconcurrentqueue.h>
+
+#include "output/rotating_csv_writer.hpp"
+
+namespace fm::output {
+
+/// A piece of output: whole CSV rows as text, each ending in '\n', without the header, in the
+/// order the producer wants them written. Producers (flow workers) format into `text` and move
+/// the chunk into the queue; the writer thread owns it from then on. Chunks of a few dozen rows
+/// keep the queue traffic low; one row per chunk works too.
+struct RowChunk {
+    std::string text;
+    std::uint32_t rows = 0;  ///< number of '\n'-terminated rows in text
+};
+
+using RowQueue = moodycamel::BlockingConcurrentQueue<RowChunk>;
+
+/// A queue that holds about `capacity_chunks` chunks per producer and never allocates after
+/// construction for producers that use a ProducerToken with push_rows() (moodycamel sizing:
+/// blocks are preallocated for `producers` explicit producers).
+std::unique_ptr<RowQueue> make_row_queue(std::size_t capacity_chunks, std::size_t producers);
+
+/// Producer side with backpressure: enqueues with the producer's token, sleeping briefly while
+/// the queue is full (the writer is behind or holding rows). Returns false, leaving `chunk`
+/// untouched, only when `abandon` is set and becomes true while waiting.
+bool push_rows(RowQueue& queue, moodycamel::ProducerToken& token, RowChunk&& chunk,
+               const std::atomic<bool>* abandon = nullptr);
+
+struct WriterThreadOptions {
+    std::uint64_t hold_max_bytes = 64ull << 20;  ///< output.hold_max_bytes
+    std::chrono::milliseconds retry_interval{1000};  ///< retry held rows this often
+    std::chrono::milliseconds poll_interval{100};    ///< longest sleep on an empty queue
+    std::chrono::milliseconds log_interval{10000};   ///< at most one error line per interval
+    std::chrono::milliseconds tick_interval{1000};   ///< RotatingCsvWriter::tick() period
+};
+
+/// Counter snapshot; each value is read with a relaxed load (stats reporter).
+struct WriterStats {
+    std::uint64_t rows_written = 0;
+    std::uint64_t bytes_written = 0;   ///< row bytes, headers not included
+    std::uint64_t chunks = 0;          ///< chunks taken from the queue
+    std::uint64_t files_closed = 0;
+    std::uint64_t write_errors = 0;    ///< failed attempts (each retry counts)
+    std::uint64_t rows_held_io = 0;    ///< output.rows_held_io: rows that had to be held
+    std::uint64_t rows_held_now = 0;   ///< rows in the hold buffer at the moment
+    std::uint64_t bytes_held_now = 0;
+    std::uint64_t rows_lost = 0;       ///< only after stop_fast() with the output still failing
+    std::uint64_t heartbeat = 0;       ///< loop iterations; advances while the thread is alive
+};
+
+class WriterThread {
+public:
+    /// Borrows both: `queue` and `writer` must outlive this object. The thread starts in
+    /// start() and is the writer's only user until it has stopped.
+    WriterThread(RowQueue& queue, RotatingCsvWriter& writer, WriterThreadOptions options);
+    /// Stops like stop() when still running.
+    ~WriterThread();
+
+    WriterThread(const WriterThread&) = delete;
+    WriterThread& operator=(const WriterThread&) = delete;
+
+    void start();
+
+    /// SIGHUP: close the current file at the next loop turn; the next row opens a new one.
+    /// Any thread.
+    void request_rotate() noexcept;
+
+    /// Graceful end. Call after every producer has finished (joined): the thread writes all
+    /// that is queued and held, retrying while the output fails, closes and renames the file,
+    /// and exits. Blocks until then, or until stop_fast() is called from another thread.
+    void stop();
+
+    /// Fast end (second signal): writes what is queued and held with one attempt, counts what
+    /// could not be written as rows_lost, closes the file and exits. Any thread; does not wait
+    /// for the thread unless it is called from the thread that owns this object.
+    void request_fast_stop() noexcept;
+    /// request_fast_stop() and wait for the thread.
+    void stop_fast();
+
+    /// True once the thread has left its loop (after stop or stop_fast).
+    bool finished() const noexcept { return finished_.load(std::memory_order_acquire); }
+
+    WriterStats stats() const noexcept;
+
+private:
+    enum class StopMode : int { Running = 0, Graceful = 1, Fast = 2 };
+
+    void run();
+    void consume(RowChunk&& chunk);
+    void hold(RowChunk&& chunk);
+    bool flush_held(bool final_attempt);
+    void report_error(int error);
+    void report_recovery();
+    void finish(bool fast);
+    void join();
+
+    RowQueue& queue_;
+    RotatingCsvWriter& writer_;
+    WriterThreadOptions opt_;
+    std::thread thread_;
+
+    // Written by the control thread, read by the writer thread.
+    std::atomic<int> stop_mode_{0};
+    std::atomic<bool> rotate_requested_{false};
+    std::atomic<bool> finished_{false};
+
+    // Owned by the writer thread.
+    std::deque<RowChunk> held_;
+    std::uint64_t held_bytes_ = 0;
+    std::chrono::steady_clock::time_point next_retry_{};
+    std::chrono::steady_clock::time_point next_log_{};
+    std::chrono::steady_clock::time_point failing_since_{};
+    std::uint64_t suppressed_errors_ = 0;
+    bool failing_ = false;
+
+    // Written by the writer thread (relaxed), read by the stats reporter.
+    struct Counters {
+        std::atomic<std::uint64_t> rows_written{0};
+        std::atomic<std::uint64_t> bytes_written{0};
+        std::atomic<std::uint64_t> chunks{0};
+        std::atomic<std::uint64_t> files_closed{0};
+        std::atomic<std::uint64_t> write_errors{0};
+        std::atomic<std::uint64_t> rows_held_io{0};
+        std::atomic<std::uint64_t> rows_held_now{0};
+        std::atomic<std::uint64_t> bytes_held_now{0};
+        std::atomic<std::uint64_t> rows_lost{0};
+        std::atomic<std::uint64_t> heartbeat{0};
+    };
+    Counters counters_;
+};
+
+}  // namespace fm::output

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Helpers of the pipeline tests: a single-threaded reference run (capture -> decoder -> one
+// FlowEngine -> CsvFormatter on the calling thread, the way the offline loop works), pipeline
+// runs with N workers into memory, CSV splitting, multiset comparison with a readable diff, and
+// the list of reference captures under $FM_SHARED_DIR/pcaps.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "capture/capture_file_reader.hpp"
+#include "capture/raw_batch.hpp"
+#include "config/config.hpp"
+#include "daemon/pipeline.hpp"
+#include "decode/decoder.hpp"
+#include "features/row_sink.hpp"
+#include "flow/flow_engine.hpp"
+#include "output/csv_format.hpp"
+
+namespace fm::pipeline_test {
+
+/// The sanitizer builds run the reduced forms of the large cases (see each test).
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+inline constexpr bool kSanitized = true;
+#else
+inline constexpr bool kSanitized = false;
+#endif
+#else
+inline constexpr bool kSanitized = false;
+#endif
+
+inline constexpr Profile kAllProfiles[] = {Profile::V4, Profile::Cic2018, Profile::Cic2017,
+                                           Profile::Fixed};
+inline constexpr std::uint32_t kWorkerCounts[] = {1, 2, 4, 8};
+
+/// Rows of one run, each without its '\n', in the order they were written.
+struct Rows {
+    std::vector<std::string> lines;
+    flow::FlowCounters flow;
+    std::uint64_t frames = 0;
+    std::uint64_t decoded = 0;
+};
+
+inline std::vector<std::string> split_lines(std::string_view text) {
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const std::size_t nl = text.find('\n', pos);
+        EXPECT_NE(nl, std::string_view::npos) << "row without its line terminator";
+        if (nl == std::string_view::npos) {
+            out.emplace_back(text.substr(pos));
+            break;
+        }
+        out.emplace_back(text.substr(pos, nl - pos));
+        pos = nl + 1;
+    }
+    return out;
+}
+
+/// Collects formatted rows the way the single-threaded offline loop does.
+class CollectingSink final : public features::RowSink {
+public:
+    explicit CollectingSink(const output::CsvFormatter& fmt) : fmt_(fmt) {}
+    void consume(std::span<const features::FeatureRow> rows) override {
+        for (const features::FeatureRow& r : rows) {
+            fmt_.append_row(r, buf_);
+        }
+    }
+    std::string text() const { return fmt::to_string(buf_); }
+
+private:
+    const output::CsvFormatter& fmt_;
+    fmt::memory_buffer buf_;
+};
+
+/// The single-threaded reference: one engine with all of max_flows, on this thread.
+inline Rows reference_run(const config::DaemonConfig& cfg, capture::PacketSource& source) {
+    const output::CsvFormatter formatter(cfg.flow.profile, cfg.output.timezone, cfg.output.label);
+    CollectingSink sink(formatter);
+    decode::Decoder decoder(cfg.decode);
+    flow::FlowEngine engine(cfg.flow, sink, cfg.flow.max_flows);
+    capture::RawBatch batch;
+    std::vector<decode::PacketMeta> metas(capture::RawBatch::kCapacity);
+    Rows out;
+    while (const std::size_t n = source.next_batch(batch)) {
+        std::size_t m = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (decoder.decode(batch.packets[i], metas[m]) == decode::DecodeStatus::Ok) {
+                ++m;
+            }
+        }
+        out.frames += n;
+        out.decoded += m;
+        engine.process(std::span<const decode::PacketMeta>(metas.data(), m));
+    }
+    engine.drain();
+    out.flow = engine.counters();
+    out.lines = split_lines(sink.text());
+    return out;
+}
+
+/// A pipeline run with `workers` workers into memory; checks the stage counters agree.
+inline Rows pipeline_run(config::DaemonConfig cfg, capture::PacketSource& source,
+                         std::uint32_t workers, daemon::PipelineResult* result_out = nullptr) {
+    cfg.pipeline.workers = workers;
+    std::string csv;
+    const daemon::PipelineResult r = daemon::run_pipeline_to_memory(cfg, {&source}, csv);
+    Rows out;
+    out.lines = split_lines(csv);
+    out.flow = r.flow;
+    out.frames = r.stats.packets_read;
+    out.decoded = r.stats.packets_decoded;
+    // Every stage hands on exactly what it got: nothing is lost between threads.
+    EXPECT_TRUE(r.capture_error.empty()) << r.capture_error;
+    EXPECT_EQ(r.stats.packets_dispatched, r.stats.packets_decoded);
+    EXPECT_EQ(r.stats.worker_packets, r.stats.packets_dispatched);
+    EXPECT_EQ(r.flow.packets_in, r.stats.packets_dispatched);
+    EXPECT_EQ(r.stats.rows_emitted, r.flow.rows_emitted);
+    EXPECT_EQ(r.stats.rows_queued, r.flow.rows_emitted);
+    EXPECT_EQ(r.writer.rows_written, r.flow.rows_emitted);
+    EXPECT_EQ(out.lines.size(), r.writer.rows_written);
+    EXPECT_EQ(r.stats.workers.size(), workers);
+    if (result_out != nullptr) {
+        *result_out = r;
+    }
+    return out;
+}
+
+/// Compares two runs as multisets of rows; on a difference names the first rows that differ.
+inline ::testing::AssertionResult same_multiset(std::vector<std::string> a,
+                                               std::vector<std::string> b) {
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    if (a == b) {
+        return ::testing::AssertionSuccess();
+    }
+    std::vector<std::string> only_a;
+    std::vector<std::string> only_b;
+    std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(only_a));
+    std::set_difference(b.begin(), b.end(), a.begin(), a.end(), std::back_inserter(only_b));
+    auto res = ::testing::AssertionFailure();
+    res << a.size() << " vs " << b.size() << " rows; " << only_a.size() << " only in the first, "
+        << only_b.size() << " only in the second";
+    for (std::size_t i = 0; i < std::min<std::size_t>(only_a.size(), 3); ++i) {
+        res << "\n  first only:  " << only_a[i].substr(0, 200);
+    }
+    for (std::size_t i = 0; i < std::min<std::size_t>(only_b.size(), 3); ++i) {
+        res << "\n  second only: " << only_b[i].substr(0, 200);
+    }
+    return res;
+}
+
+/// $FM_SHARED_DIR; fails the test (not skips) when it is missing.
+inline std::filesystem::path shared_dir() {
+    const char* dir = std::getenv("FM_SHARED_DIR");
+    if (dir == nullptr || *dir == '\0' || !std::filesystem::is_directory(dir)) {
+        ADD_FAILURE() << "FM_SHARED_DIR is not set or not a directory ("
+                      << (dir != nullptr ? dir : "unset")
+                      << "): the reference captures are required";
+        return {};
+    }
+    return dir;
+}
+
+/// Every regular file under $FM_SHARED_DIR/pcaps, sorted (not all are captures).
+inline std::vector<std::filesystem::path> shared_capture_files() {
+    std::vector<std::filesystem::path> out;
+    const std::filesystem::path root = shared_dir();
+    if (root.empty()) {
+        return out;
+    }
+    const std::filesystem::path pcaps = root / "pcaps";
+    if (!std::filesystem::is_directory(pcaps)) {
+        ADD_FAILURE() << pcaps << " is missing";
+        return out;
+    }
+    for (const auto& e : std::filesystem::recursive_directory_iterator(pcaps)) {
+        if (e.is_regular_file()) {
+            out.push_back(e.path());
+        }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+}  // namespace fm::pipeline_test

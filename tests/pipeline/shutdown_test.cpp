@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Pipeline life cycle: at the end of input every queue and table is drained and the rows out
+// are exactly the flows the profile emits (proved by the stage counters and the file); a stop
+// request mid-stream still writes everything read so far; full queues make producers wait and
+// lose nothing; bad layouts fail at startup.
+#include "daemon/pipeline.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "capture/capture_file_reader.hpp"
+#include "capture/packet_source.hpp"
+#include "flowgen/traffic_model.hpp"
+#include "output/csv_format.hpp"
+#include "output/rotating_csv_writer.hpp"
+#include "pipeline_test_support.hpp"
+
+namespace fm::pipeline_test {
+namespace {
+
+std::vector<std::uint8_t> make_capture(std::uint64_t flows, std::uint32_t concurrency) {
+    flowgen::TrafficConfig t;
+    t.flows = flows;
+    t.concurrency = concurrency;
+    t.duration_s = 200;  // longer than the 120 s flow timeout: some flows split by timeout
+    t.seed = 7;
+    return flowgen::generate_pcap(t, flowgen::TsPrecision::Micro);
+}
+
+std::unique_ptr<capture::CaptureFileReader> open(const std::vector<std::uint8_t>& pcap) {
+    return std::make_unique<capture::CaptureFileReader>(
+        std::span<const std::uint8_t>(pcap.data(), pcap.size()), "generated");
+}
+
+/// Every flow the engines created has ended, and exactly the ones the profile writes were
+/// emitted (the others are the single-packet flows the profile suppresses).
+void expect_every_flow_accounted(const flow::FlowCounters& c) {
+    EXPECT_EQ(c.flows_created, c.ended_timeout + c.ended_fin_rst + c.ended_new_connection +
+                                   c.ended_drain + c.expired_idle + c.evicted_table_full);
+    EXPECT_EQ(c.rows_emitted, c.flows_created - c.dropped_single_packet);
+}
+
+class TempDir {
+public:
+    TempDir() {
+        std::string tmpl = (std::filesystem::temp_directory_path() / "fm-pipeline-XXXXXX");
+        const char* made = mkdtemp(tmpl.data());
+        EXPECT_NE(made, nullptr);
+        path_ = tmpl;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+std::string read_file(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+TEST(Shutdown, RowsOutEqualFlowsEmittedThroughTheFileWriter) {
+    const auto pcap = make_capture(kSanitized ? 2000 : 20000, 2000);
+    for (const Profile profile : kAllProfiles) {
+        SCOPED_TRACE(std::string(to_string(profile)));
+        config::DaemonConfig cfg;
+        cfg.flow.profile = profile;
+        cfg.flow.max_flows = 200000;
+        cfg.pipeline.workers = 4;
+        auto ref_source = open(pcap);
+        const Rows reference = reference_run(cfg, *ref_source);
+
+        TempDir dir;
+        cfg.output.file = (dir.path() / "flows.csv").string();
+        cfg.output.fsync = false;
+        const output::CsvFormatter formatter(profile, cfg.output.timezone, cfg.output.label);
+        daemon::PipelineResult r;
+        {
+            output::RotatingCsvWriter writer(cfg.output, formatter.header() + "\n");
+            auto source = open(pcap);
+            r = daemon::run_pipeline(cfg, {source.get()}, writer);
+        }
+        const std::vector<std::string> lines = split_lines(read_file(cfg.output.file));
+        ASSERT_FALSE(lines.empty());
+        EXPECT_EQ(lines.front(), formatter.header());
+        const std::vector<std::string> rows(lines.begin() + 1, lines.end());
+
+        // Stage by stage: read -> decoded -> dispatched -> processed -> emitted -> queued ->
+        // written -> in the file. Nothing is lost between threads.
+        EXPECT_EQ(r.stats.packets_read, reference.frames);
+        EXPECT_EQ(r.stats.packets_decoded, reference.decoded);
+        EXPECT_EQ(r.stats.packets_dispatched, r.stats.packets_decoded);
+        EXPECT_EQ(r.stats.worker_packets, r.stats.packets_dispatched);
+        EXPECT_EQ(r.flow.packets_in, r.stats.worker_packets);
+        EXPECT_EQ(r.stats.rows_emitted, r.flow.rows_emitted);
+        EXPECT_EQ(r.stats.rows_queued, r.flow.rows_emitted);
+        EXPECT_EQ(r.writer.rows_written, r.flow.rows_emitted);
+        EXPECT_EQ(rows.size(), r.writer.rows_written);
+        EXPECT_EQ(r.writer.rows_lost, 0U);
+        // Tables drained: every flow ended, the profile's rows were all emitted.
+        expect_every_flow_accounted(r.flow);
+        EXPECT_GT(r.flow.ended_drain, 0U) << "the capture should leave flows open at its end";
+        for (const daemon::WorkerSnapshot& w : r.stats.workers) {
+            EXPECT_EQ(w.active_flows, 0U) << "a worker ended with open flows";
+            EXPECT_GT(w.packets, 0U) << "a worker got no traffic: steering is broken";
+        }
+        // And they are the single-threaded engine's rows.
+        EXPECT_EQ(r.flow.rows_emitted, reference.flow.rows_emitted);
+        EXPECT_EQ(r.flow.flows_created, reference.flow.flows_created);
+        EXPECT_TRUE(same_multiset(rows, reference.lines));
+    }
+}
+
+/// Delivers the first `limit_batches` batches of a capture, then asks the pipeline to stop
+/// (like a signal arriving while a live capture runs).
+class StoppingSource final : public capture::PacketSource {
+public:
+    StoppingSource(std::unique_ptr<capture::PacketSource> inner, std::size_t limit_batches,
+                   std::atomic<bool>& stop)
+        : PacketSource("stopping"), inner_(std::move(inner)), limit_(limit_batches),
+          stop_(stop) {}
+
+    std::size_t next_batch(capture::RawBatch& batch) override {
+        if (batches_ == limit_) {
+            stop_.store(true);
+            // A live source keeps delivering until the loop notices the flag.
+        }
+        const std::size_t n = inner_->next_batch(batch);
+        if (n == 0) {
+            finish();
+            return 0;
+        }
+        ++batches_;
+        delivered_ += n;
+        add_packets(n);
+        return n;
+    }
+    std::uint64_t delivered() const { return delivered_; }
+
+private:
+    std::unique_ptr<capture::PacketSource> inner_;
+    std::size_t limit_;
+    std::atomic<bool>& stop_;
+    std::size_t batches_ = 0;
+    std::uint64_t delivered_ = 0;
+};
+
+/// The first `frames` frames of a capture.
+class PrefixSource final : public capture::PacketSource {
+public:
+    PrefixSource(std::unique_ptr<capture::PacketSource> inner, std::uint64_t frames)
+        : PacketSource("prefix"), inner_(std::move(inner)), left_(frames) {}
+    std::size_t next_batch(capture::RawBatch& batch) override {
+        if (left_ == 0) {
+            finish();
+            return 0;
+        }
+        std::size_t n = inner_->next_batch(batch);
+        n = static_cast<std::size_t>(std::min<std::uint64_t>(n, left_));
+        left_ -= n;
+        return n;
+    }
+
+private:
+    std::unique_ptr<capture::PacketSource> inner_;
+    std::uint64_t left_;
+};
+
+TEST(Shutdown, StopMidStreamWritesEverythingRead) {
+    const auto pcap = make_capture(kSanitized ? 3000 : 20000, 1000);
+    std::atomic<bool> stop{false};
+    StoppingSource source(open(pcap), 40, stop);
+    config::DaemonConfig cfg;
+    cfg.pipeline.workers = 3;
+    cfg.flow.max_flows = 100000;
+    daemon::PipelineOptions options;
+    options.stop_flag = &stop;
+    std::string csv;
+    const daemon::PipelineResult r =
+        daemon::run_pipeline_to_memory(cfg, {&source}, csv, options);
+    ASSERT_TRUE(stop.load());
+    EXPECT_EQ(r.stats.packets_read, source.delivered());
+    EXPECT_LT(source.delivered(), 60U * capture::RawBatch::kCapacity) << "the stop was ignored";
+    EXPECT_EQ(r.stats.worker_packets, r.stats.packets_decoded);
+    EXPECT_EQ(r.writer.rows_written, r.flow.rows_emitted);
+    expect_every_flow_accounted(r.flow);
+
+    // Exactly the rows a single-threaded run over the same frames gives.
+    PrefixSource prefix(open(pcap), source.delivered());
+    const Rows reference = reference_run(cfg, prefix);
+    EXPECT_TRUE(same_multiset(split_lines(csv), reference.lines));
+}
+
+TEST(Shutdown, MaxPacketsStopsAtExactlyThatFrame) {
+    const auto pcap = make_capture(500, 100);
+    config::DaemonConfig cfg;
+    cfg.pipeline.workers = 2;
+    cfg.flow.max_flows = 10000;
+    cfg.capture.max_packets = 1000;  // not a multiple of the batch size
+    auto source = open(pcap);
+    std::string csv;
+    const daemon::PipelineResult r = daemon::run_pipeline_to_memory(cfg, {source.get()}, csv);
+    EXPECT_EQ(r.stats.packets_read, 1000U);
+    PrefixSource prefix(open(pcap), 1000);
+    const Rows reference = reference_run(cfg, prefix);
+    EXPECT_TRUE(same_multiset(split_lines(csv), reference.lines));
+}
+
+TEST(Shutdown, SeveralSourcesAreOneStream) {
+    const auto pcap = make_capture(400, 50);
+    config::DaemonConfig cfg;
+    cfg.pipeline.workers = 2;
+    cfg.flow.max_flows = 10000;
+    auto a = open(pcap);
+    auto b = open(pcap);
+    std::string csv;
+    const daemon::PipelineResult r =
+        daemon::run_pipeline_to_memory(cfg, {a.get(), b.get()}, csv);
+    auto single = open(pcap);
+    const Rows once = reference_run(cfg, *single);
+    EXPECT_EQ(r.stats.packets_read, 2 * once.frames);
+    EXPECT_TRUE(r.source_errors.empty());
+}
+
+TEST(Backpressure, FullQueuesWaitAndLoseNothing) {
+    const auto pcap = make_capture(5000, 1000);
+    config::DaemonConfig cfg;
+    cfg.pipeline.workers = 2;
+    cfg.pipeline.queue_capacity = 256;  // tiny packet queues
+    cfg.flow.max_flows = 100000;
+
+    // A small writer queue, chunks of about one row batch, and a writer that does not read
+    // until a worker had to wait for it: the workers stall, their packet queues fill, and the
+    // capture thread has to wait too. Then everything must still arrive.
+    auto rows = output::make_row_queue(2, cfg.pipeline.workers);
+    auto source = open(pcap);
+    daemon::PipelineOptions options;
+    options.chunk_bytes = 1;
+    daemon::Pipeline pipeline(cfg, {source.get()}, *rows, options);
+    std::atomic<bool> done{false};
+    std::string csv;
+    std::uint64_t written = 0;
+    std::thread writer([&] {
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        while (pipeline.stats().output_full_waits == 0 &&
+               std::chrono::steady_clock::now() < give_up) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        // Let the stall reach the capture thread before draining.
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        moodycamel::ConsumerToken token(*rows);
+        output::RowChunk chunk;
+        for (;;) {
+            if (rows->wait_dequeue_timed(token, chunk, 1000)) {
+                csv += chunk.text;
+                written += chunk.rows;
+                continue;
+            }
+            if (done.load(std::memory_order_acquire) && rows->size_approx() == 0) {
+                break;
+            }
+        }
+    });
+    pipeline.start();
+    const daemon::PipelineResult r = pipeline.wait();
+    done.store(true, std::memory_order_release);
+    writer.join();
+
+    EXPECT_GT(r.stats.output_full_waits, 0U) << "the row queue never filled: no test";
+    EXPECT_GT(r.stats.queue_full_waits, 0U) << "the packet queues never filled: no test";
+    EXPECT_EQ(r.stats.worker_packets, r.stats.packets_decoded);
+    EXPECT_EQ(written, r.flow.rows_emitted);
+    auto ref_source = open(pcap);
+    const Rows reference = reference_run(cfg, *ref_source);
+    EXPECT_TRUE(same_multiset(split_lines(csv), reference.lines));
+}
+
+TEST(Layout, BadConfigurationsFailAtStartup) {
+    const auto pcap = make_capture(10, 5);
+    auto source = open(pcap);
+    auto rows = output::make_row_queue(4, 2);
+    config::DaemonConfig cfg;
+    cfg.flow.max_flows = 1000;
+
+    cfg.pipeline.workers = 0;
+    EXPECT_THROW(daemon::Pipeline(cfg, {source.get()}, *rows), daemon::PipelineError);
+    cfg.pipeline.workers = 2;
+    cfg.pipeline.cpu_affinity = {0};
+    EXPECT_THROW(daemon::Pipeline(cfg, {source.get()}, *rows), daemon::PipelineError);
+    cfg.pipeline.cpu_affinity.clear();
+    cfg.output.timezone = "Not/AZone";
+    cfg.flow.profile = Profile::V4;  // a profile that prints local time
+    EXPECT_THROW(daemon::Pipeline(cfg, {source.get()}, *rows), daemon::PipelineError);
+    cfg.output.timezone = "UTC";
+    cfg.pipeline.queue_capacity = 0;
+    EXPECT_THROW(daemon::Pipeline(cfg, {source.get()}, *rows), daemon::PipelineError);
+}
+
+TEST(Layout, PinsWorkersAndReportsImpossiblePinning) {
+    const auto pcap = make_capture(200, 20);
+    config::DaemonConfig cfg;
+    cfg.flow.max_flows = 10000;
+    cfg.pipeline.workers = 2;
+    cfg.pipeline.cpu_affinity = {0, 0};  // CPU 0 exists everywhere
+    {
+        auto source = open(pcap);
+        std::string csv;
+        const daemon::PipelineResult r = daemon::run_pipeline_to_memory(cfg, {source.get()}, csv);
+        EXPECT_EQ(r.stats.worker_packets, r.stats.packets_decoded);
+        EXPECT_GT(r.writer.rows_written, 0U);
+    }
+    cfg.pipeline.cpu_affinity = {0, CPU_SETSIZE - 1};  // no machine here has that many CPUs
+    auto source = open(pcap);
+    auto rows = output::make_row_queue(4, 2);
+    daemon::Pipeline pipeline(cfg, {source.get()}, *rows);
+    EXPECT_THROW(pipeline.start(), daemon::PipelineError);
+}
+
+}  // namespace
+}  // namespace fm::pipeline_test
