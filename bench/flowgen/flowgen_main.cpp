@@ -210,10 +210,14 @@ int run(int argc, char** argv) {
             case kUdpShare:
                 cfg.udp_share = parse_number<double>("--udp-share", optarg);
                 break;
-            case kStart:
-                cfg.start_ns =
-                    static_cast<std::int64_t>(parse_number<double>("--start", optarg) * 1e9);
+            case kStart: {
+                const auto start_s = parse_number<std::int64_t>("--start", optarg);
+                if (start_s < 0 || start_s > 4'294'967'295) {
+                    usage_error("--start: must be between 0 and 4294967295 (32-bit pcap seconds)");
+                }
+                cfg.start_ns = start_s * 1'000'000'000;
                 break;
+            }
             case kNanosecond:
                 precision = fm::flowgen::TsPrecision::Nano;
                 break;

@@ -20,6 +20,16 @@ namespace fm::capture {
 namespace {
 
 constexpr std::size_t kArenaBytes = 2U * 1024U * 1024U;
+constexpr std::size_t kMinArenaBytes = 4096;
+
+/// A file never needs more arena than its own size (records and blocks are copied from it).
+std::size_t arena_bytes(std::uint64_t input_size) noexcept {
+    if (input_size == 0) {
+        return kArenaBytes;  // unknown
+    }
+    return static_cast<std::size_t>(
+        std::clamp<std::uint64_t>(input_size, kMinArenaBytes, kArenaBytes));
+}
 
 /// Magic of the "modified" (Kuznetzov) pcap format, whose record headers are 24 bytes long.
 bool is_modified_pcap_magic(const std::uint8_t m[4]) noexcept {
@@ -83,7 +93,7 @@ void CaptureFileReader::open_stream(std::FILE* fp) {
             return;
         }
         format_ = CaptureFormat::Pcapng;
-        arena_ = RecordArena(kArenaBytes);
+        arena_ = RecordArena(arena_bytes(size_bytes()));
         set_bytes_read(pcapng_->offset());
         return;
     }
@@ -104,7 +114,7 @@ void CaptureFileReader::open_stream(std::FILE* fp) {
     record_header_len_ = is_modified_pcap_magic(magic) ? 24U : 16U;
     const long pos = std::ftell(fp);
     offset_ = pos > 0 ? static_cast<std::uint64_t>(pos) : 24U;
-    arena_ = RecordArena(kArenaBytes);
+    arena_ = RecordArena(arena_bytes(size_bytes()));
     set_bytes_read(offset_);
 }
 
@@ -152,8 +162,8 @@ void CaptureFileReader::fill_pcap(RawBatch& batch) noexcept {
             return;
         }
         if (rc != 1) {
-            fail(fmt::format("{}: damaged at byte offset {}: {} ({} packets read before it)", name(),
-                             offset_, pcap_geterr(pcap_), packets_read() + batch.size));
+            fail(fmt::format("{}: damaged at byte offset {}: {} ({} packets read before it)",
+                             name(), offset_, pcap_geterr(pcap_), packets_read() + batch.size));
             return;
         }
         const std::uint32_t cap = h->caplen;
@@ -182,7 +192,8 @@ void CaptureFileReader::fill_pcap(RawBatch& batch) noexcept {
         // record to the snapshot length its on-file size is unknown here: ask the stream.
         if (cap >= snaplen_) {
             const long pos = std::ftell(pcap_fp_);
-            offset_ = pos >= 0 ? static_cast<std::uint64_t>(pos) : offset_ + record_header_len_ + cap;
+            offset_ =
+                pos >= 0 ? static_cast<std::uint64_t>(pos) : offset_ + record_header_len_ + cap;
         } else {
             offset_ += record_header_len_ + cap;
         }

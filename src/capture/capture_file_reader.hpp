@@ -58,13 +58,13 @@ private:
     void fill_pcap(RawBatch& batch) noexcept;
 
     pcap* pcap_ = nullptr;
-    std::FILE* pcap_fp_ = nullptr;        ///< owned by pcap_ once it is open
+    std::FILE* pcap_fp_ = nullptr;  ///< owned by pcap_ once it is open
     std::unique_ptr<PcapngReader> pcapng_;
     RecordArena arena_;
     CaptureFormat format_ = CaptureFormat::Unknown;
     std::uint32_t snaplen_ = 0;
     std::uint32_t link_type_ = 0;
-    std::uint64_t offset_ = 0;            ///< file offset of the next classic pcap record
+    std::uint64_t offset_ = 0;  ///< file offset of the next classic pcap record
     std::uint32_t record_header_len_ = 16;
 };
 

@@ -28,7 +28,7 @@ constexpr std::uint16_t kOptEnd = 0;
 constexpr std::uint16_t kOptIfTsresol = 9;
 constexpr std::uint16_t kOptIfTsoffset = 14;
 
-constexpr std::uint32_t kShbMinLen = 28;   // header, BOM, version, section length, trailer
+constexpr std::uint32_t kShbMinLen = 28;  // header, BOM, version, section length, trailer
 constexpr std::uint32_t kIdbMinLen = 20;
 constexpr std::uint32_t kEpbMinLen = 32;
 constexpr std::uint32_t kOpbMinLen = 32;
@@ -132,8 +132,8 @@ void PcapngReader::damage(std::uint64_t at, const std::string& reason) {
     if (at == 0) {
         error_ = fmt::format("{}: {}", name_, reason);
     } else {
-        error_ = fmt::format("{}: damaged at byte offset {}: {} ({} packets read before it)",
-                             name_, at, reason, packets_);
+        error_ = fmt::format("{}: damaged at byte offset {}: {} ({} packets read before it)", name_,
+                             at, reason, packets_);
     }
 }
 
@@ -155,8 +155,8 @@ PcapngReader::Step PcapngReader::read_block(RawBatch& batch, RecordArena& arena)
         return Step::Stop;
     }
     if (have < 8) {
-        damage(offset_, fmt::format("truncated block header; tried to read 8 bytes, only got {}",
-                                    have));
+        damage(offset_,
+               fmt::format("truncated block header; tried to read 8 bytes, only got {}", have));
         return Step::Stop;
     }
     const bool is_shb = std::memcmp(hdr, "\x0a\x0d\x0d\x0a", 4) == 0;
@@ -183,8 +183,8 @@ PcapngReader::Step PcapngReader::read_block(RawBatch& batch, RecordArena& arena)
     const std::uint32_t type = u32(hdr);
     const std::uint32_t len = u32(hdr + 4);
     if (len < 12 || (len % 4) != 0 || len > kMaxBlockLen || (is_shb && len < kShbMinLen)) {
-        damage(offset_, fmt::format("block of type 0x{:08x} has an invalid total length {}",
-                                    type, len));
+        damage(offset_,
+               fmt::format("block of type 0x{:08x} has an invalid total length {}", type, len));
         return Step::Stop;
     }
     if (arena.free_bytes() < len) {
@@ -311,8 +311,7 @@ bool PcapngReader::parse_idb(const std::uint8_t* b, std::uint32_t len) noexcept 
             }
             ifc.binary_resolution = (v[0] & 0x80) != 0;
             ifc.exponent = v[0] & 0x7f;
-            if (ifc.exponent > (ifc.binary_resolution ? kMaxBinaryExponent
-                                                      : kMaxDecimalExponent)) {
+            if (ifc.exponent > (ifc.binary_resolution ? kMaxBinaryExponent : kMaxDecimalExponent)) {
                 damage(at, fmt::format("unsupported if_tsresol 0x{:02x}", v[0]));
                 return false;
             }

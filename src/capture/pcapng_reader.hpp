@@ -72,9 +72,9 @@ private:
     std::string name_;
     std::string error_;
     std::vector<Interface> ifaces_;
-    std::uint64_t offset_ = 0;       ///< file offset of the next block
+    std::uint64_t offset_ = 0;  ///< file offset of the next block
     std::uint64_t packets_ = 0;
-    bool big_endian_ = false;        ///< byte order of the current section
+    bool big_endian_ = false;  ///< byte order of the current section
     bool at_end_ = false;
     std::uint16_t first_link_type_ = 0;
 };

@@ -8,33 +8,37 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
+#include <memory>
 
 namespace fm::capture {
 
 class RecordArena {
 public:
-    explicit RecordArena(std::size_t capacity = 0) : buf_(capacity) {}
+    /// The buffer is left uninitialised: every byte is written before a view points at it.
+    explicit RecordArena(std::size_t capacity = 0)
+        : buf_(capacity != 0 ? new std::uint8_t[capacity] : nullptr), capacity_(capacity) {}
 
     void reset() noexcept { used_ = 0; }
-    std::size_t free_bytes() const noexcept { return buf_.size() - used_; }
-    std::size_t capacity() const noexcept { return buf_.size(); }
+    std::size_t free_bytes() const noexcept { return capacity_ - used_; }
+    std::size_t capacity() const noexcept { return capacity_; }
 
     /// Start of the free space; valid for free_bytes() bytes until commit()/reset().
-    std::uint8_t* tail() noexcept { return buf_.data() + used_; }
+    std::uint8_t* tail() noexcept { return buf_.get() + used_; }
 
     /// Keeps the first n bytes of the free space (n <= free_bytes()).
     void commit(std::size_t n) noexcept { used_ += n; }
 
     /// Enlarges the buffer; only when nothing is committed (no view points into it).
     void grow_empty(std::size_t capacity) {
-        if (used_ == 0 && capacity > buf_.size()) {
-            buf_.assign(capacity, 0);
+        if (used_ == 0 && capacity > capacity_) {
+            buf_.reset(new std::uint8_t[capacity]);
+            capacity_ = capacity;
         }
     }
 
 private:
-    std::vector<std::uint8_t> buf_;
+    std::unique_ptr<std::uint8_t[]> buf_;
+    std::size_t capacity_ = 0;
     std::size_t used_ = 0;
 };
 

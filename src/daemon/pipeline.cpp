@@ -12,6 +12,7 @@
 #include <cstring>
 #include <exception>
 #include <latch>
+#include <string_view>
 #include <utility>
 
 #include <fmt/format.h>
@@ -276,7 +277,9 @@ void Pipeline::capture_main() noexcept {
                 }
                 taken += n;
                 std::uint64_t decoded = 0;
+                std::uint64_t bytes = 0;
                 for (std::size_t i = 0; i < n; ++i) {
+                    bytes += raw_->packets[i].wire_len;
                     if (decoder_.decode(raw_->packets[i], meta) != decode::DecodeStatus::Ok) {
                         continue;
                     }
@@ -289,6 +292,7 @@ void Pipeline::capture_main() noexcept {
                     dispatcher.push(shard_map_(hash), meta);
                 }
                 capture_counters_.packets.add(n);
+                capture_counters_.bytes.add(bytes);
                 capture_counters_.decoded.add(decoded);
                 capture_counters_.batches.add();
                 // Bounded latency on a quiet link: nothing waits in a stage past its batch.
@@ -348,6 +352,10 @@ PipelineResult Pipeline::wait() {
 PipelineStats Pipeline::stats() const {
     PipelineStats s;
     s.packets_read = capture_counters_.packets.load();
+    s.bytes_read = capture_counters_.bytes.load();
+    for (const capture::PacketSource* source : sources_) {
+        s.input_offset += source->bytes_read();
+    }
     s.packets_decoded = capture_counters_.decoded.load();
     s.packets_dispatched = dispatch_counters_.packets.load();
     s.bulk_enqueues = dispatch_counters_.bulk_enqueues.load();
@@ -365,6 +373,38 @@ PipelineStats Pipeline::stats() const {
         s.rows_emitted += w.rows;
         s.rows_queued += w.rows_queued;
         s.output_full_waits += w.output_full_waits;
+        s.active_flows += w.active_flows;
+    }
+    return s;
+}
+
+StatsSnapshot stats_snapshot(const Pipeline& pipeline, const output::WriterStats& writer) {
+    const PipelineStats p = pipeline.stats();
+    StatsSnapshot s;
+    s.packets = p.packets_read;
+    s.bytes = p.bytes_read;
+    s.input_offset = p.input_offset;
+    s.decode_errors = p.packets_read - std::min(p.packets_read, p.packets_decoded);
+    s.flows_active = p.active_flows;
+    s.flows_done = p.rows_emitted;
+    s.rows_written = writer.rows_written;
+    s.rows_held = writer.rows_held_io;
+    pipeline.decode_counters().for_each([&s](std::string_view name, std::uint64_t v) {
+        s.details.emplace_back(std::string(name), v);
+    });
+    const std::pair<const char*, std::uint64_t> named[] = {
+        {"dispatch.packets", p.packets_dispatched},
+        {"dispatch.bulk_enqueues", p.bulk_enqueues},
+        {"dispatch.queue_full_waits", p.queue_full_waits},
+        {"worker.packets", p.worker_packets},
+        {"flow.rows_emitted", p.rows_emitted},
+        {"output.rows_queued", p.rows_queued},
+        {"output.queue_full_waits", p.output_full_waits},
+        {"output.rows_held_io", writer.rows_held_io},
+        {"output.rows_lost", writer.rows_lost},
+    };
+    for (const auto& [name, v] : named) {
+        s.details.emplace_back(name, v);
     }
     return s;
 }

@@ -27,6 +27,7 @@
 #include "capture/packet_source.hpp"
 #include "capture/raw_batch.hpp"
 #include "config/config.hpp"
+#include "daemon/stats_reporter.hpp"
 #include "decode/decoder.hpp"
 #include "dispatch/dispatcher.hpp"
 #include "dispatch/flow_hash.hpp"
@@ -57,6 +58,7 @@ struct alignas(kCacheLine) OutputHandoffCounters {
 /// Counters of the capture thread. Written by the capture thread only.
 struct alignas(kCacheLine) CaptureCounters {
     dispatch::StageCounter packets;  ///< capture.packets: frames taken from the sources
+    dispatch::StageCounter bytes;    ///< capture.bytes: wire bytes of those frames
     dispatch::StageCounter decoded;  ///< frames that decoded to a PacketMeta (DecodeStatus::Ok)
     dispatch::StageCounter batches;  ///< capture.batches: next_batch calls that gave frames
 };
@@ -73,6 +75,8 @@ struct WorkerSnapshot {
 /// A consistent-enough view for the stats reporter: every value is one relaxed load.
 struct PipelineStats {
     std::uint64_t packets_read = 0;        ///< capture.packets
+    std::uint64_t bytes_read = 0;          ///< capture.bytes (wire length)
+    std::uint64_t input_offset = 0;        ///< bytes of the sources consumed (progress)
     std::uint64_t packets_decoded = 0;     ///< decoded to PacketMeta
     std::uint64_t packets_dispatched = 0;  ///< dispatch.packets
     std::uint64_t bulk_enqueues = 0;       ///< dispatch.bulk_enqueues
@@ -81,6 +85,7 @@ struct PipelineStats {
     std::uint64_t rows_emitted = 0;        ///< sum of worker.rows
     std::uint64_t rows_queued = 0;         ///< sum of output.rows_queued
     std::uint64_t output_full_waits = 0;   ///< sum of output.queue_full_waits
+    std::uint64_t active_flows = 0;        ///< sum of the workers' open flows (gauge)
     std::vector<WorkerSnapshot> workers;
 };
 
@@ -196,6 +201,11 @@ private:
 PipelineResult run_pipeline(const config::DaemonConfig& cfg,
                             std::vector<capture::PacketSource*> sources,
                             output::RotatingCsvWriter& writer, PipelineOptions options = {});
+
+/// The stats reporter's view of a running pipeline and its writer (daemon/stats_reporter.hpp):
+/// totals plus named counters (decode.*, dispatch.*, output.*) for the final statistics.
+/// Any thread.
+StatsSnapshot stats_snapshot(const Pipeline& pipeline, const output::WriterStats& writer);
 
 /// run_pipeline() with an in-memory writer: the rows are appended to `csv` (no header) in the
 /// order the writer receives them, and result.writer counts them. For tests, benchmarks and

@@ -20,40 +20,33 @@ namespace fm::decode {
 
 /// Things counted on frames that may still be returned with DecodeStatus::Ok.
 enum class DecodeEvent : std::uint8_t {
-    TruncatedTcp,           ///< fewer than 20 bytes of TCP header: port-less packet
-    BadTcpOffset,           ///< TCP data offset < 5: port-less packet
-    TruncatedUdp,           ///< fewer than 8 bytes of UDP header
-    TruncatedIcmp,          ///< fewer than 8 bytes of ICMP/ICMPv6 header
-    TruncatedSctp,          ///< fewer than 12 bytes of SCTP common header
-    Ipv4Fragment,           ///< any IPv4 fragment (first or later)
-    Ipv6Fragment,           ///< IPv6 fragment header seen
-    ZeroIpLength,           ///< IPv4 total length 0 (TSO) or IPv6 payload length 0 w/o jumbo
-    IpLengthBeyondCap,      ///< IP length larger than the captured bytes (snaplen)
-    BadIpv4TotalLength,     ///< IPv4 total length smaller than the header: no payload
-    Ipv6Jumbogram,          ///< jumbo payload option used for the length
-    IcmpQuotedTransport,    ///< ICMP error with a quoted IPv4 UDP/TCP header: ports taken
-    TunnelDecapsulated,     ///< inner packet reported (decode.tunnels)
-    TunnelInnerUndecodable, ///< tunnel payload unusable: the outer packet was reported
-    RadiotapFcsRemoved,     ///< 802.11 FCS announced by radiotap cut from the frame
+    TruncatedTcp,            ///< fewer than 20 bytes of TCP header: port-less packet
+    BadTcpOffset,            ///< TCP data offset < 5: port-less packet
+    TruncatedUdp,            ///< fewer than 8 bytes of UDP header
+    TruncatedIcmp,           ///< fewer than 8 bytes of ICMP/ICMPv6 header
+    TruncatedSctp,           ///< fewer than 12 bytes of SCTP common header
+    Ipv4Fragment,            ///< any IPv4 fragment (first or later)
+    Ipv6Fragment,            ///< IPv6 fragment header seen
+    ZeroIpLength,            ///< IPv4 total length 0 (TSO) or IPv6 payload length 0 w/o jumbo
+    IpLengthBeyondCap,       ///< IP length larger than the captured bytes (snaplen)
+    BadIpv4TotalLength,      ///< IPv4 total length smaller than the header: no payload
+    Ipv6Jumbogram,           ///< jumbo payload option used for the length
+    IcmpQuotedTransport,     ///< ICMP error with a quoted IPv4 UDP/TCP header: ports taken
+    TunnelDecapsulated,      ///< inner packet reported (decode.tunnels)
+    TunnelInnerUndecodable,  ///< tunnel payload unusable: the outer packet was reported
+    RadiotapFcsRemoved,      ///< 802.11 FCS announced by radiotap cut from the frame
 };
 
 inline constexpr std::size_t kDecodeEventCount = 15;
 
 inline constexpr std::array<std::string_view, kDecodeEventCount> kDecodeEventNames = {
-    "decode.truncated_tcp",
-    "decode.bad_tcp_offset",
-    "decode.truncated_udp",
-    "decode.truncated_icmp",
-    "decode.truncated_sctp",
-    "decode.ipv4_fragment",
-    "decode.ipv6_fragment",
-    "decode.zero_ip_length",
-    "decode.ip_length_beyond_cap",
-    "decode.bad_ipv4_total_length",
-    "decode.ipv6_jumbogram",
-    "decode.icmp_quoted_transport",
-    "decode.tunnel_decapsulated",
-    "decode.tunnel_inner_undecodable",
+    "decode.truncated_tcp",        "decode.bad_tcp_offset",
+    "decode.truncated_udp",        "decode.truncated_icmp",
+    "decode.truncated_sctp",       "decode.ipv4_fragment",
+    "decode.ipv6_fragment",        "decode.zero_ip_length",
+    "decode.ip_length_beyond_cap", "decode.bad_ipv4_total_length",
+    "decode.ipv6_jumbogram",       "decode.icmp_quoted_transport",
+    "decode.tunnel_decapsulated",  "decode.tunnel_inner_undecodable",
     "decode.radiotap_fcs_removed",
 };
 

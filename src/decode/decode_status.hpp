@@ -21,7 +21,7 @@ enum class DecodeStatus : std::uint8_t {
     BadIpv4Header,        ///< version nibble is not 4, or IHL < 5
     TruncatedIpv6,        ///< fewer than 40 bytes of IPv6 header
     BadIpv6Header,        ///< version nibble is not 6
-    BadIpv6Ext,           ///< extension chain runs past the data, the payload length, or is too long
+    BadIpv6Ext,  ///< extension chain runs past the data, the payload length, or is too long
 };
 
 inline constexpr std::size_t kDecodeStatusCount = 10;

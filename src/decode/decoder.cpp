@@ -20,8 +20,8 @@ namespace {
 
 using namespace wire;
 
-constexpr int kMaxTunnelDepth = 4;        // nested GRE/IP-in-IP levels followed
-constexpr int kMaxIpv6ExtHeaders = 128;   // bounds the work on hostile chains
+constexpr int kMaxTunnelDepth = 4;       // nested GRE/IP-in-IP levels followed
+constexpr int kMaxIpv6ExtHeaders = 128;  // bounds the work on hostile chains
 constexpr std::size_t kNoEnd = std::numeric_limits<std::size_t>::max();
 
 enum class Net : std::uint8_t { Ipv4, Ipv6 };
@@ -30,9 +30,10 @@ enum class Net : std::uint8_t { Ipv4, Ipv6 };
 struct LinkResult {
     DecodeStatus status = DecodeStatus::Ok;
     Net net = Net::Ipv4;
-    bool behind = false;        ///< reached through MPLS or PPPoE
-    std::size_t off = 0;        ///< offset of the IP header in the frame
-    std::size_t end = kNoEnd;   ///< end of usable frame bytes when less than cap_len (FCS)
+    bool behind = false;       ///< reached through MPLS or PPPoE
+    bool vlan = false;         ///< one or more 802.1Q/802.1ad tags before the network layer
+    std::size_t off = 0;       ///< offset of the IP header in the frame
+    std::size_t end = kNoEnd;  ///< end of usable frame bytes when less than cap_len (FCS)
 };
 
 constexpr LinkResult link_fail(DecodeStatus s) noexcept {
@@ -101,15 +102,8 @@ LinkResult from_ppp_protocol(ByteSpan s, std::size_t off, std::uint16_t proto) n
     }
 }
 
-/// Everything after an EtherType-valued field: VLAN tags (any depth), IPv4, IPv6, MPLS, PPPoE.
-LinkResult from_ethertype(ByteSpan s, std::size_t off, std::uint16_t type) noexcept {
-    while (is_vlan_ethertype(type)) {
-        if (!in_bounds(s, off, kVlanTagLen)) {
-            return link_fail(DecodeStatus::TruncatedLink);
-        }
-        type = load_be16(s, off + 2);
-        off += kVlanTagLen;
-    }
+/// What an untagged EtherType-valued field leads to: IPv4, IPv6, MPLS, PPPoE or nothing.
+LinkResult from_untagged_ethertype(ByteSpan s, std::size_t off, std::uint16_t type) noexcept {
     switch (type) {
         case kEtherTypeIpv4:
             return link_ip(Net::Ipv4, off);
@@ -130,6 +124,22 @@ LinkResult from_ethertype(ByteSpan s, std::size_t off, std::uint16_t type) noexc
         default:
             return link_fail(DecodeStatus::NotIp);  // ARP, LLDP, LLC lengths, VN-Tag, …
     }
+}
+
+/// Everything after an EtherType-valued field: VLAN tags (any depth), then the above.
+LinkResult from_ethertype(ByteSpan s, std::size_t off, std::uint16_t type) noexcept {
+    bool tagged = false;
+    while (is_vlan_ethertype(type)) {
+        if (!in_bounds(s, off, kVlanTagLen)) {
+            return link_fail(DecodeStatus::TruncatedLink);
+        }
+        type = load_be16(s, off + 2);
+        off += kVlanTagLen;
+        tagged = true;
+    }
+    LinkResult r = from_untagged_ethertype(s, off, type);
+    r.vlan = tagged;
+    return r;
 }
 
 LinkResult from_ethernet(ByteSpan s, std::size_t off) noexcept {
@@ -300,7 +310,7 @@ private:
                        std::uint32_t wire_len, bool nested) noexcept;
     void transport(ByteSpan s, std::size_t l4, std::size_t ip_end, PacketMeta& m,
                    int depth) noexcept;
-    void icmp_quote(ByteSpan s, std::size_t q, PacketMeta& m) noexcept;
+    void icmp_quote(ByteSpan s, std::size_t ip_end, std::size_t q, PacketMeta& m) noexcept;
     bool decap_ip(ByteSpan s, std::size_t off, Net net, PacketMeta& m, int depth,
                   bool behind = false) noexcept;
     bool decap_gre(ByteSpan s, std::size_t off, PacketMeta& m, int depth) noexcept;
@@ -374,8 +384,7 @@ LinkResult Walker::link(ByteSpan s, std::size_t off, std::uint32_t link_type,
             if (!in_bounds(s, off, 8)) {
                 return link_fail(DecodeStatus::TruncatedLink);
             }
-            return wrapped(s, off, load_le16(s, off + 2), load_le32(s, off + 4), wire_len,
-                           nested);
+            return wrapped(s, off, load_le16(s, off + 2), load_le32(s, off + 4), wire_len, nested);
         }
         default:
             return link_fail(DecodeStatus::UnsupportedLinkType);
@@ -663,8 +672,9 @@ void Walker::transport(ByteSpan s, std::size_t l4, std::size_t ip_end, PacketMet
                 c_.count(DecodeEvent::BadTcpOffset);
                 return;
             }
-            // Options may be cut by the snaplen: the header length still comes from the data
-            // offset (the reference counts it that way), the payload is what remains.
+            // Options may be cut by the snaplen (or a short IP length): the packet still counts
+            // as TCP, l4_header_len reports the header bytes present (what the reference adds
+            // up as header bytes) and kL4HeaderCut says so.
             m.src_port = load_be16(s, l4);
             m.dst_port = load_be16(s, l4 + 2);
             m.seq = load_be32(s, l4 + 4);
@@ -699,7 +709,7 @@ void Walker::transport(ByteSpan s, std::size_t l4, std::size_t ip_end, PacketMet
                     case 5:   // redirect
                     case 11:  // time exceeded
                     case 12:  // parameter problem
-                        icmp_quote(s.first(ip_end), l4 + kIcmpHeaderLen, m);
+                        icmp_quote(s, ip_end, l4 + kIcmpHeaderLen, m);
                         break;
                     default:
                         break;
@@ -721,7 +731,10 @@ void Walker::transport(ByteSpan s, std::size_t l4, std::size_t ip_end, PacketMet
             return;
     }
     m.flags |= kL4Decoded;
-    m.l4_header_len = static_cast<std::uint16_t>(hl);
+    if (hl > avail) {
+        m.flags |= kL4HeaderCut;
+    }
+    m.l4_header_len = static_cast<std::uint16_t>(std::min(hl, avail));
     m.payload_len = clamp_sub(ip_end, l4 + hl);
     m.frame_payload_len = clamp_sub(s.size(), l4 + hl);
 
@@ -732,7 +745,9 @@ void Walker::transport(ByteSpan s, std::size_t l4, std::size_t ip_end, PacketMet
 }
 
 /// The IPv4 header quoted by an ICMP error, followed by at least the 4 port bytes of UDP/TCP.
-void Walker::icmp_quote(ByteSpan s, std::size_t q, PacketMeta& m) noexcept {
+/// Only bytes inside the ICMP datagram (up to ip_end) are read.
+void Walker::icmp_quote(ByteSpan frame, std::size_t ip_end, std::size_t q, PacketMeta& m) noexcept {
+    const ByteSpan s = frame.first(ip_end);
     if (!in_bounds(s, q, kIpv4MinHeaderLen) || (s[q] >> 4) != 4) {
         return;
     }
@@ -744,15 +759,24 @@ void Walker::icmp_quote(ByteSpan s, std::size_t q, PacketMeta& m) noexcept {
         return;  // quoted non-first fragment: no ports in it
     }
     const std::uint8_t proto = s[q + 9];
+    const std::size_t qt = q + qhl;  // quoted transport header
+    std::size_t qt_len = kUdpHeaderLen;
     if (proto == kProtoUdp) {
         m.flags |= kIcmpQuotesUdp;
     } else if (proto == kProtoTcp) {
         m.flags |= kIcmpQuotesTcp;
+        // Errors usually quote only 8 bytes of TCP; the data offset counts when it is there.
+        qt_len = kTcpMinHeaderLen;
+        if (in_bounds(s, qt + 12, 1) && (s[qt + 12] >> 4) >= 5) {
+            qt_len = static_cast<std::size_t>(s[qt + 12] >> 4) * 4;
+        }
     } else {
         return;
     }
-    m.quoted_src_port = load_be16(s, q + qhl);
-    m.quoted_dst_port = load_be16(s, q + qhl + 2);
+    m.quoted_src_port = load_be16(s, qt);
+    m.quoted_dst_port = load_be16(s, qt + 2);
+    m.quoted_payload_len = clamp_sub(ip_end, qt + qt_len);
+    m.quoted_frame_payload_len = clamp_sub(frame.size(), qt + qt_len);
     c_.count(DecodeEvent::IcmpQuotedTransport);
 }
 
@@ -912,9 +936,13 @@ DecodeStatus Decoder::decode(const capture::RawPacketView& view, PacketMeta& met
             st = DecodeStatus::FilteredNotIpv4;
         } else {
             const ByteSpan s = frame.first(std::min(link.end, frame.size()));
-            st = link.net == Net::Ipv4 ? w.ipv4(s, link.off, meta, 0) : w.ipv6(s, link.off, meta, 0);
+            st =
+                link.net == Net::Ipv4 ? w.ipv4(s, link.off, meta, 0) : w.ipv6(s, link.off, meta, 0);
             if (link.behind) {
                 meta.flags |= kBehindMplsOrPppoe;
+            }
+            if (link.vlan) {
+                meta.flags |= kBehindVlan;
             }
         }
     }

@@ -27,38 +27,46 @@ enum TcpFlag : std::uint8_t {
 
 /// Facts about a packet that are neither addresses nor numbers.
 enum MetaFlag : std::uint16_t {
-    kIpv6 = 0x0001,             ///< network layer is IPv6 (else IPv4)
-    kL4Decoded = 0x0002,        ///< transport header (TCP/UDP/SCTP/ICMP) present and decoded
-    kFragment = 0x0004,         ///< IP fragment (first or later)
-    kLaterFragment = 0x0008,    ///< non-first fragment: no transport header in this packet
-    kZeroIpLength = 0x0010,     ///< IPv4 total length field was 0 (TSO capture)
-    kIcmpQuotesUdp = 0x0020,    ///< ICMP error quoting an IPv4+UDP header: quoted ports set
-    kIcmpQuotesTcp = 0x0040,    ///< ICMP error quoting an IPv4+TCP header
-    kIpLengthBeyondCap = 0x0080,///< IP length claims more bytes than were captured (snaplen)
-    kInsideTunnel = 0x0100,     ///< decapsulated from GRE/IP-in-IP/Teredo (decode.tunnels)
-    kBehindMplsOrPppoe = 0x0200,///< network layer reached through MPLS or PPPoE
+    kIpv6 = 0x0001,               ///< network layer is IPv6 (else IPv4)
+    kL4Decoded = 0x0002,          ///< transport header (TCP/UDP/SCTP/ICMP) present and decoded
+    kFragment = 0x0004,           ///< IP fragment (first or later)
+    kLaterFragment = 0x0008,      ///< non-first fragment: no transport header in this packet
+    kZeroIpLength = 0x0010,       ///< IPv4 total length field was 0 (TSO capture)
+    kIcmpQuotesUdp = 0x0020,      ///< ICMP error quoting an IPv4+UDP header: quoted ports set
+    kIcmpQuotesTcp = 0x0040,      ///< ICMP error quoting an IPv4+TCP header
+    kIpLengthBeyondCap = 0x0080,  ///< IP length claims more bytes than were captured (snaplen)
+    kInsideTunnel = 0x0100,       ///< decapsulated from GRE/IP-in-IP/Teredo (decode.tunnels)
+    kBehindMplsOrPppoe = 0x0200,  ///< network layer reached through MPLS or PPPoE
+    kBehindVlan = 0x0400,         ///< Ethernet frame whose network layer follows 802.1Q/ad tag(s)
+    kL4HeaderCut = 0x0800,        ///< TCP header shorter than its data offset (snaplen/IP length):
+                                  ///< l4_header_len holds the bytes present
 };
 
 struct PacketMeta {
-    Micros ts_us = 0;                      ///< capture time (µs, ns truncated)
-    std::array<std::uint8_t, 16> src_ip{}; ///< IPv4 in bytes 0..3 (rest zero), or IPv6
+    Micros ts_us = 0;                       ///< capture time (µs, ns truncated)
+    std::array<std::uint8_t, 16> src_ip{};  ///< IPv4 in bytes 0..3 (rest zero), or IPv6
     std::array<std::uint8_t, 16> dst_ip{};
-    std::uint16_t src_port = 0;            ///< TCP/UDP/SCTP; 0 otherwise
+    std::uint16_t src_port = 0;  ///< TCP/UDP/SCTP; 0 otherwise
     std::uint16_t dst_port = 0;
-    std::uint32_t payload_len = 0;      ///< L4 payload: bounded by IP length and captured bytes
-    std::uint32_t frame_payload_len = 0;///< L4 payload up to the end of the captured frame
-                                        ///< (Ethernet padding included; jnetpcap 1.3.0 view)
-    std::uint32_t seq = 0;              ///< TCP sequence number
-    std::uint32_t ack = 0;              ///< TCP acknowledgement number
-    std::uint32_t wire_len = 0;         ///< frame length on the wire
-    std::uint16_t window = 0;           ///< TCP window, raw (unscaled)
-    std::uint16_t l4_header_len = 0;    ///< TCP data offset ×4, UDP 8, ICMP 8, SCTP 12, else 0
-    std::uint16_t quoted_src_port = 0;  ///< ICMP error: ports of the quoted UDP/TCP header
+    std::uint32_t payload_len = 0;         ///< L4 payload: bounded by IP length and captured bytes
+    std::uint32_t frame_payload_len = 0;   ///< L4 payload up to the end of the captured frame
+                                           ///< (Ethernet padding included; jnetpcap 1.3.0 view)
+    std::uint32_t seq = 0;                 ///< TCP sequence number
+    std::uint32_t ack = 0;                 ///< TCP acknowledgement number
+    std::uint32_t wire_len = 0;            ///< frame length on the wire
+    std::uint32_t quoted_payload_len = 0;  ///< ICMP error quoting UDP/TCP: bytes after the
+                                           ///< quoted transport header, bounded like
+                                           ///< payload_len (IP length and captured bytes)
+    std::uint32_t quoted_frame_payload_len = 0;  ///< same, up to the end of the captured frame
+    std::uint16_t window = 0;                    ///< TCP window, raw (unscaled)
+    std::uint16_t l4_header_len = 0;             ///< TCP data offset ×4 (bytes present if cut, see
+                                                 ///< kL4HeaderCut), UDP 8, ICMP 8, SCTP 12, else 0
+    std::uint16_t quoted_src_port = 0;           ///< ICMP error: ports of the quoted UDP/TCP header
     std::uint16_t quoted_dst_port = 0;
-    std::uint16_t flags = 0;            ///< MetaFlag bits
-    std::uint8_t protocol = 0;          ///< IP protocol number (last header of the v6 chain)
-    std::uint8_t tcp_flags = 0;         ///< TcpFlag bits
-    std::uint8_t icmp_type = 0;         ///< ICMP / ICMPv6 type
+    std::uint16_t flags = 0;     ///< MetaFlag bits
+    std::uint8_t protocol = 0;   ///< IP protocol number (last header of the v6 chain)
+    std::uint8_t tcp_flags = 0;  ///< TcpFlag bits
+    std::uint8_t icmp_type = 0;  ///< ICMP / ICMPv6 type
     std::uint8_t icmp_code = 0;
 
     bool is_ipv6() const noexcept { return (flags & kIpv6) != 0; }

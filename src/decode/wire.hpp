@@ -12,17 +12,17 @@ namespace fm::decode::wire {
 
 // Link types. Files store LINKTYPE_* values; libpcap's pcap_datalink() returns DLT_* values,
 // which differ for raw IP (LINKTYPE_RAW 101 is DLT_RAW 12, or 14 on OpenBSD). Both are accepted.
-inline constexpr std::uint16_t kLinkNull = 0;          ///< BSD loopback, host-order AF
+inline constexpr std::uint16_t kLinkNull = 0;  ///< BSD loopback, host-order AF
 inline constexpr std::uint16_t kLinkEthernet = 1;
 inline constexpr std::uint16_t kLinkPpp = 9;
 inline constexpr std::uint16_t kLinkFddi = 10;
-inline constexpr std::uint16_t kDltRaw = 12;           ///< DLT_RAW on most systems
-inline constexpr std::uint16_t kDltRawOpenBsd = 14;    ///< DLT_RAW on OpenBSD
-inline constexpr std::uint16_t kLinkPppSerial = 50;    ///< PPP in HDLC-like framing
-inline constexpr std::uint16_t kLinkRaw = 101;         ///< LINKTYPE_RAW: IPv4 or IPv6
+inline constexpr std::uint16_t kDltRaw = 12;         ///< DLT_RAW on most systems
+inline constexpr std::uint16_t kDltRawOpenBsd = 14;  ///< DLT_RAW on OpenBSD
+inline constexpr std::uint16_t kLinkPppSerial = 50;  ///< PPP in HDLC-like framing
+inline constexpr std::uint16_t kLinkRaw = 101;       ///< LINKTYPE_RAW: IPv4 or IPv6
 inline constexpr std::uint16_t kLinkCiscoHdlc = 104;
 inline constexpr std::uint16_t kLinkIeee80211 = 105;
-inline constexpr std::uint16_t kLinkLoop = 108;        ///< OpenBSD loopback, network-order AF
+inline constexpr std::uint16_t kLinkLoop = 108;  ///< OpenBSD loopback, network-order AF
 inline constexpr std::uint16_t kLinkLinuxSll = 113;
 inline constexpr std::uint16_t kLinkRadiotap = 127;
 inline constexpr std::uint16_t kLinkPpi = 192;
@@ -36,16 +36,16 @@ inline constexpr std::uint16_t kLinkLinuxSll2 = 276;
 // EtherTypes.
 inline constexpr std::uint16_t kEtherTypeIpv4 = 0x0800;
 inline constexpr std::uint16_t kEtherTypeIpv6 = 0x86dd;
-inline constexpr std::uint16_t kEtherTypeVlan = 0x8100;      ///< 802.1Q
-inline constexpr std::uint16_t kEtherTypeQinQ = 0x88a8;      ///< 802.1ad service tag
-inline constexpr std::uint16_t kEtherTypeQinQOld = 0x9100;   ///< pre-standard QinQ
+inline constexpr std::uint16_t kEtherTypeVlan = 0x8100;     ///< 802.1Q
+inline constexpr std::uint16_t kEtherTypeQinQ = 0x88a8;     ///< 802.1ad service tag
+inline constexpr std::uint16_t kEtherTypeQinQOld = 0x9100;  ///< pre-standard QinQ
 inline constexpr std::uint16_t kEtherTypeMplsUnicast = 0x8847;
 inline constexpr std::uint16_t kEtherTypeMplsMulticast = 0x8848;
 inline constexpr std::uint16_t kEtherTypePppoeSession = 0x8864;
-inline constexpr std::uint16_t kEtherTypeTeb = 0x6558;       ///< GRE transparent Ethernet bridging
-inline constexpr std::uint16_t kEtherTypeErspan2 = 0x88be;   ///< ERSPAN type I/II
+inline constexpr std::uint16_t kEtherTypeTeb = 0x6558;      ///< GRE transparent Ethernet bridging
+inline constexpr std::uint16_t kEtherTypeErspan2 = 0x88be;  ///< ERSPAN type I/II
 inline constexpr std::uint16_t kEtherTypeErspan3 = 0x22eb;
-inline constexpr std::uint16_t kEtherTypePpp = 0x880b;       ///< PPP inside GRE v1 (PPTP)
+inline constexpr std::uint16_t kEtherTypePpp = 0x880b;  ///< PPP inside GRE v1 (PPTP)
 inline constexpr std::uint16_t kMinEtherType = 0x0600;  ///< smaller values are 802.3 lengths
 
 // PPP protocol numbers (RFC 1661 and assignments).
@@ -56,7 +56,7 @@ inline constexpr std::uint16_t kPppMplsMulticast = 0x0283;
 
 // Address families of the NULL/LOOP pseudo header. IPv6 has a different value on each BSD.
 inline constexpr std::uint32_t kAfInet = 2;
-inline constexpr std::uint32_t kAfInet6Bsd = 24;      ///< NetBSD, OpenBSD, BSD/OS
+inline constexpr std::uint32_t kAfInet6Bsd = 24;  ///< NetBSD, OpenBSD, BSD/OS
 inline constexpr std::uint32_t kAfInet6FreeBsd = 28;
 inline constexpr std::uint32_t kAfInet6Darwin = 30;
 inline constexpr std::uint8_t kNflogAfInet6 = 10;     ///< Linux AF_INET6 (NFLOG header)

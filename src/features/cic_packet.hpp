@@ -20,6 +20,9 @@ inline constexpr std::uint8_t kProtoIgmp = 2;
 inline constexpr std::uint8_t kProtoTcp = 6;
 inline constexpr std::uint8_t kProtoUdp = 17;
 inline constexpr std::uint8_t kProtoSctp = 132;
+inline constexpr std::uint8_t kIcmpDestUnreachable = 3;
+/// Quoted IPv4 header (without options) plus UDP header inside an ICMP error.
+inline constexpr std::uint32_t kQuotedIpv4UdpLen = 20 + 8;
 
 struct CicPacket {
     Micros ts_us = 0;
@@ -75,12 +78,17 @@ inline CicPacket read_packet(const decode::PacketMeta& m, const CicCompat& c) no
     if (c.other_protocols_as_zero) {
         // §8: jnetpcap finds the UDP header quoted inside an ICMP error and reports UDP with
         // the outer addresses and the quoted ports.
+        // Only destination-unreachable messages are walked into; time-exceeded and the
+        // others stay protocol 0. The payload is what follows the quoted UDP header.
         if (c.icmp_quoting_udp_as_udp && m.has(decode::kIcmpQuotesUdp) &&
-            !m.has(decode::kLaterFragment)) {
+            m.icmp_type == kIcmpDestUnreachable && !m.has(decode::kLaterFragment)) {
             p.protocol = kProtoUdp;
             p.src_port = m.quoted_src_port;
             p.dst_port = m.quoted_dst_port;
             p.header = 8;
+            const std::uint32_t after_icmp =
+                c.count_ethernet_padding ? m.frame_payload_len : m.payload_len;
+            p.payload = after_icmp > kQuotedIpv4UdpLen ? after_icmp - kQuotedIpv4UdpLen : 0;
         }
         return p;
     }

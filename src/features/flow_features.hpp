@@ -259,9 +259,15 @@ inline void FlowFeatures::start(const CicPacket& p, const CicCompat& c, StartMod
     last_seen = t;
     start_active = t;
     end_active = t;
-    // §3.8: the detector's first call only remembers the time; ERA-2018's parenthesis bug
-    // makes that first call count one "gap", so its sfCount is always 1.
-    sf_count = c.subflow == SubflowMode::Totals ? 1 : 0;
+    // §3.8: the detector's first call only remembers the time. ERA-2018's parenthesis bug
+    // tests `t - (t / 1e6) > 1.0` there, true for any real time stamp, so its sfCount is 1
+    // (and 0 only for a capture stamped at the epoch).
+    if (c.subflow == SubflowMode::Totals) {
+        const double td = static_cast<double>(t);
+        sf_count = td - td / 1000000.0 > 1.0 ? 1 : 0;
+    } else {
+        sf_count = 0;
+    }
 
     const std::uint64_t all_n = c.first_payload_counted_twice ? 2 : 1;
     all_len.add(p.payload, 1);

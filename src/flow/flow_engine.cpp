@@ -389,14 +389,9 @@ void FlowEngine::expire(Micros now) noexcept {
             continue;
         }
         // Every later packet of this flow lies beyond the active timeout: the row is final.
+        // The entry stays as a stub: a later packet inherits its direction (v4, ERA-2018,
+        // fixed TCP) or at least its key's Flow ID orientation (fixed, §3.3).
         end_flow(i, EndReason::Idle);
-        // A later packet inherits this flow's direction (v4/ERA, fixed TCP). Fixed UDP and
-        // other protocols start afresh after such a silence, so nothing needs remembering.
-        const bool remember = compat_.lifecycle != Lifecycle::Eng ||
-                              s.f.protocol == features::kProtoTcp;
-        if (!remember) {
-            erase_entry(i);
-        }
     }
     flush_rows();
 }

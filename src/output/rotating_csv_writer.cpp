@@ -263,9 +263,9 @@ int RotatingCsvWriter::open_file() noexcept {
         if (!rotating()) {
             final_path_ = cfg_.file;
             partial_path_ = cfg_.file + ".partial";
-            fd_ = ::open(partial_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            fd_ = ::open(partial_path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
             if (fd_ < 0 && errno == ENOENT && ensure_directory() == 0) {
-                fd_ = ::open(partial_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                fd_ = ::open(partial_path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
                              0644);
             }
         } else {
@@ -280,10 +280,10 @@ int RotatingCsvWriter::open_file() noexcept {
                 }
                 partial_path_ = base + ".partial";
                 final_path_ = base;
-                fd_ = ::open(partial_path_.c_str(),
-                             O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+                // O_RDWR: recover_orphan() reads the file back if its name is removed.
+                fd_ = ::open(partial_path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
                 if (fd_ < 0 && errno == ENOENT && ensure_directory() == 0) {
-                    fd_ = ::open(partial_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                    fd_ = ::open(partial_path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
                                  0644);
                 }
                 if (fd_ >= 0 || errno != EEXIST) {

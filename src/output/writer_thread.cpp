@@ -22,9 +22,11 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 
 }  // namespace
 
-std::unique_ptr<RowQueue> make_row_queue(std::size_t capacity_chunks, std::size_t producers) {
-    return std::make_unique<RowQueue>(std::max<std::size_t>(capacity_chunks, 1),
-                                      std::max<std::size_t>(producers, 1), 0);
+std::unique_ptr<RowQueue> make_row_queue(std::size_t producers) {
+    // A producer with kRowQueueDepth chunks queued, its head in the middle of a block, spans
+    // kRowQueueDepth / BLOCK_SIZE + 1 blocks.
+    constexpr std::size_t kPerProducer = kRowQueueDepth + RowQueueTraits::BLOCK_SIZE;
+    return std::make_unique<RowQueue>(std::max<std::size_t>(producers, 1) * kPerProducer);
 }
 
 bool push_rows(RowQueue& queue, moodycamel::ProducerToken& token, RowChunk&& chunk,

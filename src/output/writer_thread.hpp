@@ -34,12 +34,22 @@ struct RowChunk {
     std::uint32_t rows = 0;  ///< number of '\n'-terminated rows in text
 };
 
-using RowQueue = moodycamel::BlockingConcurrentQueue<RowChunk>;
+/// Chunks one producer may have in the queue at once. A compile-time bound per producer
+/// (moodycamel MAX_SUBQUEUE_SIZE) because explicit producers keep the blocks they once took:
+/// without it one fast producer could take every preallocated block and starve the others.
+inline constexpr std::size_t kRowQueueDepth = 256;
 
-/// A queue that holds about `capacity_chunks` chunks per producer and never allocates after
-/// construction for producers that use a ProducerToken with push_rows() (moodycamel sizing:
-/// blocks are preallocated for `producers` explicit producers).
-std::unique_ptr<RowQueue> make_row_queue(std::size_t capacity_chunks, std::size_t producers);
+struct RowQueueTraits : moodycamel::ConcurrentQueueDefaultTraits {
+    static constexpr std::size_t BLOCK_SIZE = 32;
+    static constexpr std::size_t MAX_SUBQUEUE_SIZE = kRowQueueDepth;
+};
+
+using RowQueue = moodycamel::BlockingConcurrentQueue<RowChunk, RowQueueTraits>;
+
+/// A queue for `producers` producers, each using its own ProducerToken with push_rows():
+/// blocks for kRowQueueDepth chunks per producer are allocated here, and enqueueing never
+/// allocates afterwards, so a full queue makes producers wait instead of growing.
+std::unique_ptr<RowQueue> make_row_queue(std::size_t producers);
 
 /// Producer side with backpressure: enqueues with the producer's token, sleeping briefly while
 /// the queue is full (the writer is behind or holding rows). Returns false, leaving `chunk`

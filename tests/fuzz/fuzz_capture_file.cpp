@@ -22,6 +22,9 @@ void check(bool ok) {
 
 }  // namespace
 
+// libFuzzer's entry point (also called by replay_main.cpp).
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static fm::decode::Decoder decoder([] {
         fm::config::DecodeConfig c;

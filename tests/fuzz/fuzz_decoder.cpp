@@ -50,6 +50,9 @@ void check_meta(const fm::decode::PacketMeta& m, const fm::capture::RawPacketVie
 
 }  // namespace
 
+// libFuzzer's entry point (also called by replay_main.cpp).
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size < 2) {
         return 0;

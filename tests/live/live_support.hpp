@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Helpers for the live-capture tests: a network namespace with a veth pair (created with
-// `ip`, removed on destruction, stale ones from crashed runs swept first), running a function
+// Helpers for the live-capture tests: a network namespace with a veth pair (gone when the test
+// process ends, however it ends), running a function
 // with the calling thread inside that namespace (so a capture socket is opened there), replaying
 // a capture into the pair with tcpreplay, and running a PacketSource through decode and a flow
 // engine to rows that can be compared with the offline run of the same capture.
@@ -27,6 +27,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -76,8 +77,8 @@ inline std::string netns_skip_reason() {
         return "needs root (creates a network namespace and veth pair, captures with "
                "CAP_NET_RAW); CI runs these tests as root";
     }
-    if (!find_program("ip")) {
-        return "needs the `ip` program (iproute2)";
+    if (!find_program("ip") || !find_program("nsenter")) {
+        return "needs `ip` (iproute2) and `nsenter` (util-linux)";
     }
     if (!find_program("tcpreplay")) {
         return "needs tcpreplay";
@@ -143,55 +144,62 @@ inline void run_checked(const std::vector<std::string>& argv) {
 
 /// A network namespace holding both ends of a veth pair: the capture end and the send end.
 /// IPv6 is off in the namespace (no router or neighbour solicitations on link-up), so the only
-/// frames on the pair are the ones the test replays. Everything is removed on destruction,
-/// also when the test failed; namespaces left by a crashed run are removed first.
+/// frames on the pair are the ones the test replays.
+///
+/// The namespace has no name in /run/netns: a child process creates it (unshare) and keeps it
+/// alive, and dies with the test process (PR_SET_PDEATHSIG), so the namespace and the veth pair
+/// in it vanish even when the test crashes or is killed. Commands run in it through nsenter.
 class VethNamespace {
 public:
     VethNamespace() {
-        sweep_stale();
         static int sequence = 0;
         const int pid = static_cast<int>(getpid());
-        ns_ = fmt::format("fmlive-{}-{}", pid, sequence);
         // Interface names: at most 15 characters.
         capture_if_ = fmt::format("fmc{}x{}", pid % 1000000, sequence);
         send_if_ = fmt::format("fms{}x{}", pid % 1000000, sequence);
         ++sequence;
-        run_checked({"ip", "netns", "add", ns_});
-        created_ = true;
-        run_checked({"ip", "-n", ns_, "link", "add", capture_if_, "type", "veth", "peer", "name",
-                     send_if_});
-        run_checked({"ip", "netns", "exec", ns_, "sysctl", "-q", "-w",
-                     "net.ipv6.conf.all.disable_ipv6=1"});
-        run_checked({"ip", "netns", "exec", ns_, "sysctl", "-q", "-w",
-                     "net.ipv6.conf.default.disable_ipv6=1"});
+        start_holder();
+        run_checked(in_ns({"ip", "link", "add", capture_if_, "type", "veth", "peer", "name",
+                           send_if_}));
+        run_checked(in_ns({"sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"}));
+        run_checked(in_ns({"sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1"}));
         for (const std::string& dev : {capture_if_, send_if_}) {
             // Large MTU: the captures hold TSO/GRO-sized frames the sender must pass whole.
-            run_checked({"ip", "-n", ns_, "link", "set", dev, "mtu", "65535"});
-            run_checked({"ip", "-n", ns_, "link", "set", dev, "up"});
+            run_checked(in_ns({"ip", "link", "set", dev, "mtu", "65535"}));
+            run_checked(in_ns({"ip", "link", "set", dev, "up"}));
         }
     }
 
     ~VethNamespace() {
-        if (created_) {
-            run_program({"ip", "netns", "del", ns_});
+        if (holder_ > 0) {
+            kill(holder_, SIGKILL);
+            while (waitpid(holder_, nullptr, 0) < 0 && errno == EINTR) {
+            }
         }
     }
 
     VethNamespace(const VethNamespace&) = delete;
     VethNamespace& operator=(const VethNamespace&) = delete;
 
-    const std::string& name() const noexcept { return ns_; }
+    /// /proc/PID/ns/net of the namespace (for setns or nsenter --net=).
+    const std::string& path() const noexcept { return path_; }
     const std::string& capture_if() const noexcept { return capture_if_; }
     const std::string& send_if() const noexcept { return send_if_; }
+
+    /// `argv` prefixed to run inside the namespace.
+    std::vector<std::string> in_ns(std::vector<std::string> argv) const {
+        argv.insert(argv.begin(), {"nsenter", "--net=" + path_});
+        return argv;
+    }
 
     /// Runs `fn` on the calling thread inside the namespace, then returns to the original one.
     /// Sockets opened by `fn` keep belonging to the namespace.
     template <typename F>
     void inside(F&& fn) const {
         const int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-        const int target = open(("/run/netns/" + ns_).c_str(), O_RDONLY | O_CLOEXEC);
+        const int target = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
         if (self < 0 || target < 0 || setns(target, CLONE_NEWNET) != 0) {
-            throw std::runtime_error("cannot enter network namespace " + ns_);
+            throw std::runtime_error("cannot enter network namespace " + path_);
         }
         close(target);
         struct Back {
@@ -207,7 +215,7 @@ public:
     /// Sends the frames of `pcap` into the send end (tcpreplay); returns tcpreplay's output.
     std::string replay(const std::string& pcap, const std::vector<std::string>& speed = {
                                                     "--topspeed"}) const {
-        std::vector<std::string> argv = {"ip", "netns", "exec", ns_, "tcpreplay", "-i", send_if_};
+        std::vector<std::string> argv = in_ns({"tcpreplay", "-i", send_if_});
         argv.insert(argv.end(), speed.begin(), speed.end());
         argv.push_back(pcap);
         std::string out;
@@ -219,23 +227,40 @@ public:
     }
 
 private:
-    static void sweep_stale() {
-        std::error_code ec;
-        for (const auto& entry : std::filesystem::directory_iterator("/run/netns", ec)) {
-            const std::string n = entry.path().filename().string();
-            int pid = 0;
-            int seq = 0;
-            if (std::sscanf(n.c_str(), "fmlive-%d-%d", &pid, &seq) == 2 && pid > 0 &&
-                kill(pid, 0) != 0 && errno == ESRCH) {
-                run_program({"ip", "netns", "del", n});
+    void start_holder() {
+        int ready[2] = {-1, -1};
+        if (pipe2(ready, O_CLOEXEC) != 0) {
+            throw std::runtime_error("pipe2 failed");
+        }
+        const pid_t parent = getpid();
+        holder_ = fork();
+        if (holder_ < 0) {
+            throw std::runtime_error("fork failed");
+        }
+        if (holder_ == 0) {
+            close(ready[0]);
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            char ok = getppid() == parent && unshare(CLONE_NEWNET) == 0 ? '1' : '0';
+            [[maybe_unused]] const ssize_t w = write(ready[1], &ok, 1);
+            close(ready[1]);
+            for (;;) {
+                pause();
             }
         }
+        close(ready[1]);
+        char ok = '0';
+        const ssize_t r = read(ready[0], &ok, 1);
+        close(ready[0]);
+        if (r != 1 || ok != '1') {
+            throw std::runtime_error("cannot create a network namespace (unshare CLONE_NEWNET)");
+        }
+        path_ = fmt::format("/proc/{}/ns/net", holder_);
     }
 
-    std::string ns_;
+    pid_t holder_ = -1;
+    std::string path_;
     std::string capture_if_;
     std::string send_if_;
-    bool created_ = false;
 };
 
 /// Keeps every row the engine emits.
@@ -298,6 +323,12 @@ inline RunResult offline_rows(const std::string& path, const config::FlowConfig&
         throw std::runtime_error(reader.error());
     }
     return r;
+}
+
+/// True when the capture's link type is Ethernet, which is what a veth pair carries.
+inline bool is_ethernet(const std::string& path) {
+    capture::CaptureFileReader reader(path);
+    return reader.is_open() && reader.link_type() == 1;
 }
 
 /// Columns that depend only on which packets a flow has and their order, not on when they

@@ -115,6 +115,8 @@ inline Rows reference_run(const config::DaemonConfig& cfg, capture::PacketSource
 inline Rows pipeline_run(config::DaemonConfig cfg, capture::PacketSource& source,
                          std::uint32_t workers, daemon::PipelineResult* result_out = nullptr) {
     cfg.pipeline.workers = workers;
+    // Small queues: thousands of short runs should not spend their time allocating blocks.
+    cfg.pipeline.queue_capacity = std::min<std::uint32_t>(cfg.pipeline.queue_capacity, 8192);
     std::string csv;
     const daemon::PipelineResult r = daemon::run_pipeline_to_memory(cfg, {&source}, csv);
     Rows out;

@@ -241,8 +241,11 @@ TEST(Shutdown, SeveralSourcesAreOneStream) {
 }
 
 TEST(Backpressure, FullQueuesWaitAndLoseNothing) {
-    const auto pcap = make_capture(5000, 1000);
+    const auto pcap = make_capture(10000, 1000);
     config::DaemonConfig cfg;
+    // cic2017 ends a flow at its first FIN: rows leave the engines all along the capture, not
+    // only when the tables are drained at the end.
+    cfg.flow.profile = Profile::Cic2017;
     cfg.pipeline.workers = 2;
     cfg.pipeline.queue_capacity = 256;  // tiny packet queues
     cfg.flow.max_flows = 100000;

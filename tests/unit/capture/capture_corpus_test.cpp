@@ -101,11 +101,10 @@ TEST(CaptureCorpus, EveryFileReadsAndDecodesWithoutCrash) {
     ASSERT_GE(results.size(), 170U) << "the corpus holds 173 captures";
 
     // Captures that libpcap (or our pcapng reader) refuses outright.
-    for (const char* p : {"malformed/pcap-invalid-version-1.pcap",
-                          "malformed/pcap-invalid-version-2.pcap",
-                          "malformed/pcapng-invalid-vers-1.pcapng",
-                          "malformed/pcapng-invalid-vers-2.pcapng",
-                          "malformed/shb-option-too-long.pcapng"}) {
+    for (const char* p :
+         {"malformed/pcap-invalid-version-1.pcap", "malformed/pcap-invalid-version-2.pcap",
+          "malformed/pcapng-invalid-vers-1.pcapng", "malformed/pcapng-invalid-vers-2.pcapng",
+          "malformed/shb-option-too-long.pcapng"}) {
         ASSERT_TRUE(results.count(p)) << p;
         EXPECT_FALSE(results[p].opened) << p;
         EXPECT_EQ(results[p].packets, 0U) << p;

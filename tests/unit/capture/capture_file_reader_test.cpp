@@ -210,8 +210,9 @@ TEST(CaptureFileReader, UnreadableInputs) {
         EXPECT_NE(r.error().find("Is a directory"), std::string::npos) << r.error();
     }
     {
-        const TempFile f("garbage.pcap", Bytes{'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l',
-                                                'd', '!', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+        const TempFile f("garbage.pcap",
+                         Bytes{'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd', '!',
+                               0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0});
         CaptureFileReader r(f.path());
         EXPECT_FALSE(r.is_open());
         EXPECT_EQ(r.error(), f.path() + ": unknown file format");
@@ -262,10 +263,10 @@ TEST(CaptureFileReader, MemoryInputMatchesFile) {
 TEST(Pcapng, InterfacesWithDifferentLinkTypesSnaplensAndResolutions) {
     PcapngWriter w(false);
     w.shb();
-    w.idb(1, 0);                                   // 0: Ethernet, no snaplen, µs
-    w.idb(101, 64, 9);                             // 1: raw IP, snaplen 64, ns
-    w.idb(113, 0, 0x80 | 10, 1000);                // 2: SLL, 2^-10 s units, +1000 s offset
-    w.block(5, Bytes(16, 0xee));                   // interface statistics: skipped
+    w.idb(1, 0);                     // 0: Ethernet, no snaplen, µs
+    w.idb(101, 64, 9);               // 1: raw IP, snaplen 64, ns
+    w.idb(113, 0, 0x80 | 10, 1000);  // 2: SLL, 2^-10 s units, +1000 s offset
+    w.block(5, Bytes(16, 0xee));     // interface statistics: skipped
     w.epb(0, 1'600'000'000'123'456ULL, pattern(100, 1));
     w.epb(1, 1'600'000'000'123'456'789ULL, pattern(100, 2), 1000);
     w.epb(2, (5ULL << 10) + 512, pattern(30, 3));  // 5.5 s

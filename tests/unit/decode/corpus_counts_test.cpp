@@ -5,7 +5,8 @@
 //
 // The expected numbers were obtained with tshark 4.0 (Debian 12) by
 //
-//   tshark -r <capture> -o ip.defragment:FALSE -o ipv6.defragment:FALSE -T fields -e frame.protocols
+//   tshark -r <capture> -o ip.defragment:FALSE -o ipv6.defragment:FALSE -T fields -e
+//   frame.protocols
 //
 // and classifying each line by its first "ip" or "ipv6" token: the next token (skipping the
 // "ipv6.*" extension-header pseudo-protocols) is tcp, udp, icmp/icmpv6, sctp, or anything else
@@ -73,10 +74,7 @@ const std::vector<Expectation>& expectations() {
          "IEEE802_11_RADIOTAP",
          {{"v4_udp", 2}, {"v6_udp", 1}},
          {}},
-        {"other-linktypes/ipoib.pcap",
-         "IPOIB",
-         {{"no_ip", 4}, {"v4_icmp", 6}, {"v4_tcp", 20}},
-         {}},
+        {"other-linktypes/ipoib.pcap", "IPOIB", {{"no_ip", 4}, {"v4_icmp", 6}, {"v4_tcp", 20}}, {}},
         {"other-linktypes/nflog-http.pcap", "NFLOG", {{"v4_tcp", 13}}, {}},
         {"other-linktypes/LINKTYPE_PKTAP.pcap", "PKTAP", {{"v4_udp", 1}}, {}},
         {"nanosecond/someip_sd_sample.pcap", "PPI, ns pcap", {{"v4_udp", 6}}, {}},
@@ -90,7 +88,11 @@ const std::vector<Expectation>& expectations() {
          {}},
         {"fragments/test.pcap",
          "Ethernet, MPLS, fragments",
-         {{"no_ip", 3}, {"v4_icmp", 28}, {"v4_other", 4}, {"v4_tcp", 106}, {"v4_udp", 28},
+         {{"no_ip", 3},
+          {"v4_icmp", 28},
+          {"v4_other", 4},
+          {"v4_tcp", 106},
+          {"v4_udp", 28},
           {"v6_tcp", 10}},
          {{"v4_icmp", "no_ip", 10,
            "MPLS Ethernet pseudowires with a control word (first nibble 0 after the label "
@@ -105,10 +107,7 @@ const std::vector<Expectation>& expectations() {
         {"snaplen/truncated-header.pcap", "TCP options cut by snaplen", {{"v4_tcp", 24}}, {}},
         {"fragments/ip4_fragments.pcap", "IPv4 fragments", {{"v4_other", 41}, {"v4_udp", 12}}, {}},
         {"bigendian/sctp.cap", "SCTP, big-endian pcap", {{"v4_sctp", 4}}, {}},
-        {"other-linktypes/quic-interop-retry.pcap",
-         "PPP",
-         {{"v4_udp", 22}, {"v6_icmp", 4}},
-         {}},
+        {"other-linktypes/quic-interop-retry.pcap", "PPP", {{"v4_udp", 22}, {"v6_icmp", 4}}, {}},
         {"tunnels/gre-sample.pcap", "GRE (not decapsulated)", {{"v4_other", 40}}, {}},
         {"malformed/tcp_header_heapoverflow.pcap",
          "TCP header cut by snaplen 46",

@@ -10,8 +10,8 @@
 
 #include <gtest/gtest.h>
 
-#include "frame_builder.hpp"
 #include "decode/wire.hpp"
+#include "frame_builder.hpp"
 
 namespace fm::decode {
 namespace {
@@ -92,7 +92,7 @@ TEST_F(DecoderTest, EthernetIpv4TcpFields) {
     EXPECT_EQ(meta_.l4_header_len, 20);
     EXPECT_EQ(meta_.payload_len, 100U);
     EXPECT_EQ(meta_.frame_payload_len, 100U);
-    EXPECT_EQ(meta_.flags, kL4Decoded);
+    EXPECT_EQ(meta_.flags, kL4Decoded) << "no kBehindVlan without tags";
     EXPECT_FALSE(meta_.is_ipv6());
     EXPECT_EQ(dec_.counters().value(DecodeStatus::Ok), 1U);
 }
@@ -103,6 +103,15 @@ TEST_F(DecoderTest, TcpOptionsCountInHeaderLength) {
     ASSERT_EQ(run(f), DecodeStatus::Ok);
     EXPECT_EQ(meta_.l4_header_len, 32);
     EXPECT_EQ(meta_.payload_len, 10U);
+    EXPECT_FALSE(meta_.has(kL4HeaderCut));
+
+    Frame short_ip;  // IP total length ends inside the options: cut by the datagram, not snaplen
+    short_ip.eth(0x0800).ipv4(6, 20 + 24).tcp(1, 2, kAck, 8).fill(10);
+    ASSERT_EQ(run(short_ip), DecodeStatus::Ok);
+    EXPECT_TRUE(meta_.has(kL4HeaderCut));
+    EXPECT_EQ(meta_.l4_header_len, 24);
+    EXPECT_EQ(meta_.payload_len, 0U);
+    EXPECT_EQ(meta_.frame_payload_len, 10U);
 }
 
 TEST_F(DecoderTest, TcpOptionsCutBySnaplenStillDecoded) {
@@ -114,7 +123,8 @@ TEST_F(DecoderTest, TcpOptionsCutBySnaplenStillDecoded) {
     ASSERT_EQ(dec_.decode(v, meta_), DecodeStatus::Ok);
     EXPECT_TRUE(meta_.has(kL4Decoded));
     EXPECT_TRUE(meta_.has(kIpLengthBeyondCap));
-    EXPECT_EQ(meta_.l4_header_len, 40);
+    EXPECT_TRUE(meta_.has(kL4HeaderCut));
+    EXPECT_EQ(meta_.l4_header_len, 34) << "header bytes present, not the data offset's 40";
     EXPECT_EQ(meta_.payload_len, 0U);
     EXPECT_EQ(meta_.frame_payload_len, 0U);
     EXPECT_EQ(meta_.src_port, 60827);
@@ -263,6 +273,7 @@ TEST_F(DecoderTest, VlanStacks) {
         f.ipv4(17, 28).udp(1, 2, 8);
         ASSERT_EQ(run(f), DecodeStatus::Ok) << outer;
         EXPECT_EQ(meta_.dst_port, 2);
+        EXPECT_TRUE(meta_.has(kBehindVlan));
         ASSERT_EQ(run_v4only(f), DecodeStatus::Ok) << "VLAN-tagged IPv4 is IPv4";
     }
     Frame cut;
@@ -376,7 +387,7 @@ TEST_F(DecoderTest, IcmpEcho) {
 
 TEST_F(DecoderTest, IcmpErrorQuotingUdp) {
     Frame quoted;
-    quoted.ipv4(17, 20 + 8 + 20).udp(5060, 53, 28);
+    quoted.ipv4(17, 20 + 8 + 20).udp(5060, 53, 28).fill(20);
     Frame f;
     f.eth(0x0800).ipv4(1, static_cast<std::uint16_t>(20 + 8 + quoted.size())).icmp(3, 3);
     f.add(quoted);
@@ -388,6 +399,8 @@ TEST_F(DecoderTest, IcmpErrorQuotingUdp) {
     EXPECT_FALSE(meta_.has(kIcmpQuotesTcp));
     EXPECT_EQ(meta_.quoted_src_port, 5060);
     EXPECT_EQ(meta_.quoted_dst_port, 53);
+    EXPECT_EQ(meta_.quoted_payload_len, 20U) << "bytes after the quoted UDP header";
+    EXPECT_EQ(meta_.quoted_frame_payload_len, 20U);
     EXPECT_EQ(meta_.src_port, 0);  // the packet's own ports stay 0
     EXPECT_EQ(dec_.counters().value(DecodeEvent::IcmpQuotedTransport), 1U);
 }
@@ -400,7 +413,16 @@ TEST_F(DecoderTest, IcmpErrorQuotingTcpAndOtherTypes) {
         EXPECT_TRUE(meta_.has(kIcmpQuotesTcp)) << int{type};
         EXPECT_EQ(meta_.quoted_src_port, 443);
         EXPECT_EQ(meta_.quoted_dst_port, 5555);
+        EXPECT_EQ(meta_.quoted_payload_len, 0U) << "only 8 bytes of TCP quoted";
     }
+    Frame opts;  // quoted IPv4 header with options, then UDP and 12 data bytes, then padding
+    opts.eth(0x0800).ipv4(1, 20 + 8 + 24 + 8 + 12).icmp(3, 3).ipv4(17, 44, 0, 4).udp(9, 10, 20);
+    opts.fill(12).fill(6);
+    ASSERT_EQ(run(opts), DecodeStatus::Ok);
+    EXPECT_TRUE(meta_.has(kIcmpQuotesUdp));
+    EXPECT_EQ(meta_.quoted_dst_port, 10);
+    EXPECT_EQ(meta_.quoted_payload_len, 12U);
+    EXPECT_EQ(meta_.quoted_frame_payload_len, 18U);
     Frame echo_reply;  // type 0 carries data, not a quote
     echo_reply.eth(0x0800).ipv4(1, 20 + 8 + 28).icmp(0, 0).ipv4(17, 28).udp(1, 2, 8);
     ASSERT_EQ(run(echo_reply), DecodeStatus::Ok);
@@ -474,10 +496,10 @@ TEST_F(DecoderTest, Ipv6Udp) {
 TEST_F(DecoderTest, Ipv6ExtensionChain) {
     Frame f;
     f.eth(0x86dd).ipv6(0, 8 + 24 + 16 + 8 + 20 + 5);
-    f.u8(43).u8(0).fill(6);                    // hop-by-hop, 8 bytes
-    f.u8(60).u8(2).u8(0).u8(0).fill(20);       // routing, 24 bytes
-    f.u8(51).u8(1).fill(14);                   // destination options, 16 bytes
-    f.u8(6).u8(0).fill(6);                     // AH: (0 + 2) * 4 = 8 bytes
+    f.u8(43).u8(0).fill(6);               // hop-by-hop, 8 bytes
+    f.u8(60).u8(2).u8(0).u8(0).fill(20);  // routing, 24 bytes
+    f.u8(51).u8(1).fill(14);              // destination options, 16 bytes
+    f.u8(6).u8(0).fill(6);                // AH: (0 + 2) * 4 = 8 bytes
     f.tcp(22, 50000, kAck).fill(5);
     ASSERT_EQ(run(f), DecodeStatus::Ok);
     EXPECT_EQ(meta_.protocol, 6);
@@ -595,8 +617,8 @@ Frame ip6_tcp_packet() {
 }
 
 TEST_F(DecoderTest, NullAndLoopLinkTypes) {
-    for (const Frame& f : {Frame{}.le32(2).add(ip4_udp_packet()),
-                           Frame{}.be32(2).add(ip4_udp_packet())}) {
+    for (const Frame& f :
+         {Frame{}.le32(2).add(ip4_udp_packet()), Frame{}.be32(2).add(ip4_udp_packet())}) {
         ASSERT_EQ(run(f, wire::kLinkNull), DecodeStatus::Ok);
         EXPECT_EQ(meta_.dst_port, 2222);
         EXPECT_EQ(run_v4only(f, wire::kLinkNull), DecodeStatus::Ok);
@@ -658,20 +680,21 @@ TEST_F(DecoderTest, PppFraming) {
     ASSERT_EQ(run(Frame{}.u8(0x21).add(ip4_udp_packet()), wire::kLinkPpp), DecodeStatus::Ok);
     EXPECT_EQ(run(Frame{}.raw({0xff, 0x03}).be16(0xc021).fill(10), wire::kLinkPpp),
               DecodeStatus::NotIp);
-    const Frame mpls = Frame{}.raw({0xff, 0x03}).be16(0x0281).be32(0x00010100).add(ip4_udp_packet());
+    const Frame mpls =
+        Frame{}.raw({0xff, 0x03}).be16(0x0281).be32(0x00010100).add(ip4_udp_packet());
     ASSERT_EQ(run(mpls, wire::kLinkPpp), DecodeStatus::Ok);
     EXPECT_TRUE(meta_.has(kBehindMplsOrPppoe));
     EXPECT_EQ(run_v4only(mpls, wire::kLinkPpp), DecodeStatus::FilteredNotIpv4);
     EXPECT_EQ(run(Frame{}.raw({0xff, 0x03}), wire::kLinkPpp), DecodeStatus::TruncatedLink);
-    ASSERT_EQ(run(Frame{}.raw({0xff, 0x03}).be16(0x0021).add(ip4_udp_packet()),
-                  wire::kLinkPppSerial),
-              DecodeStatus::Ok);
-    ASSERT_EQ(run(Frame{}.raw({0x0f, 0x00}).be16(0x0800).add(ip4_udp_packet()),
-                  wire::kLinkPppSerial),
-              DecodeStatus::Ok);
-    ASSERT_EQ(run(Frame{}.raw({0x0f, 0x00}).be16(0x0800).add(ip4_udp_packet()),
-                  wire::kLinkCiscoHdlc),
-              DecodeStatus::Ok);
+    ASSERT_EQ(
+        run(Frame{}.raw({0xff, 0x03}).be16(0x0021).add(ip4_udp_packet()), wire::kLinkPppSerial),
+        DecodeStatus::Ok);
+    ASSERT_EQ(
+        run(Frame{}.raw({0x0f, 0x00}).be16(0x0800).add(ip4_udp_packet()), wire::kLinkPppSerial),
+        DecodeStatus::Ok);
+    ASSERT_EQ(
+        run(Frame{}.raw({0x0f, 0x00}).be16(0x0800).add(ip4_udp_packet()), wire::kLinkCiscoHdlc),
+        DecodeStatus::Ok);
 }
 
 TEST_F(DecoderTest, FddiLlcSnap) {
@@ -695,16 +718,13 @@ Frame wlan_data(std::uint16_t fc, std::size_t extra_header, const Frame& payload
 }
 
 TEST_F(DecoderTest, Ieee80211DataFrames) {
-    ASSERT_EQ(run(wlan_data(0x0108, 0, ip4_udp_packet()), wire::kLinkIeee80211),
-              DecodeStatus::Ok);
+    ASSERT_EQ(run(wlan_data(0x0108, 0, ip4_udp_packet()), wire::kLinkIeee80211), DecodeStatus::Ok);
     EXPECT_EQ(meta_.dst_port, 2222);
     // QoS data (subtype 8): 2 more bytes; with ToDS+FromDS: a fourth address (6 bytes).
-    ASSERT_EQ(run(wlan_data(0x0388, 8, ip4_udp_packet()), wire::kLinkIeee80211),
-              DecodeStatus::Ok);
+    ASSERT_EQ(run(wlan_data(0x0388, 8, ip4_udp_packet()), wire::kLinkIeee80211), DecodeStatus::Ok);
     EXPECT_EQ(meta_.dst_port, 2222);
     // QoS + order bit: HT control (4 more bytes).
-    ASSERT_EQ(run(wlan_data(0x8188, 6, ip4_udp_packet()), wire::kLinkIeee80211),
-              DecodeStatus::Ok);
+    ASSERT_EQ(run(wlan_data(0x8188, 6, ip4_udp_packet()), wire::kLinkIeee80211), DecodeStatus::Ok);
     ASSERT_EQ(run(wlan_data(0x0108, 0, ip6_tcp_packet(), 0x86dd), wire::kLinkIeee80211),
               DecodeStatus::Ok);
     EXPECT_TRUE(meta_.is_ipv6());
@@ -777,8 +797,8 @@ TEST_F(DecoderTest, NflogPayloadTlv) {
     const Frame pkt = ip4_udp_packet();
     Frame le;
     le.u8(2).u8(0).be16(0);
-    le.le16(8).le16(1).be32(0x08000000);                                  // packet header TLV
-    le.le16(5).le16(10).raw({'x'}).fill(3);                               // prefix, padded to 8
+    le.le16(8).le16(1).be32(0x08000000);                                   // packet header TLV
+    le.le16(5).le16(10).raw({'x'}).fill(3);                                // prefix, padded to 8
     le.le16(static_cast<std::uint16_t>(4 + pkt.size())).le16(9).add(pkt);  // NFULA_PAYLOAD
     ASSERT_EQ(run(le, wire::kLinkNflog), DecodeStatus::Ok);
     EXPECT_EQ(meta_.dst_port, 2222);
@@ -830,8 +850,8 @@ TEST_F(DecoderTest, UnknownLinkType) {
     EXPECT_EQ(run(ip4_udp_packet(), 253), DecodeStatus::UnsupportedLinkType);
     EXPECT_EQ(dec_.counters().value(DecodeStatus::UnsupportedLinkType), 2U);
     EXPECT_FALSE(Decoder::supports_link_type(147));
-    for (std::uint32_t lt : {0U, 1U, 9U, 10U, 12U, 14U, 50U, 101U, 104U, 105U, 108U, 113U, 127U,
-                             192U, 228U, 229U, 239U, 242U, 258U, 276U}) {
+    for (std::uint32_t lt : {0U,   1U,   9U,   10U,  12U,  14U,  50U,  101U, 104U, 105U,
+                             108U, 113U, 127U, 192U, 228U, 229U, 239U, 242U, 258U, 276U}) {
         EXPECT_TRUE(Decoder::supports_link_type(lt)) << lt;
     }
 }

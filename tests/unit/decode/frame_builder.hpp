@@ -44,9 +44,7 @@ public:
     Frame& add(const Frame& f) { return add(f.bytes()); }
 
     /// Ethernet header 02:00:00:00:00:02 <- 02:00:00:00:00:01 with `type`.
-    Frame& eth(std::uint16_t type) {
-        return raw({2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1}).be16(type);
-    }
+    Frame& eth(std::uint16_t type) { return raw({2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1}).be16(type); }
     /// One VLAN tag: TCI then the inner type (the outer TPID was written by the caller).
     Frame& vlan(std::uint16_t tci, std::uint16_t inner_type) { return be16(tci).be16(inner_type); }
 
@@ -76,9 +74,7 @@ public:
     Frame& udp(std::uint16_t sport, std::uint16_t dport, std::uint16_t len) {
         return be16(sport).be16(dport).be16(len).be16(0);
     }
-    Frame& icmp(std::uint8_t type, std::uint8_t code) {
-        return u8(type).u8(code).be16(0).be32(0);
-    }
+    Frame& icmp(std::uint8_t type, std::uint8_t code) { return u8(type).u8(code).be16(0).be32(0); }
 
     const Bytes& bytes() const { return b_; }
     std::size_t size() const { return b_.size(); }

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// End-to-end offline throughput: the whole libflowmeter (capture file reader -> decoder ->
+// dispatcher -> N flow workers -> CSV formatting on the workers -> writer) on a generated
+// capture of 64-byte-class frames with 100K flows open at once. The capture is written once to
+// a temporary file and read back before timing, so it is in the page cache; the CSV goes to
+// memory (no disk in the loop).
+//
+// Every result is reported as packets/s and as a fraction of a read-only baseline measured in
+// the same run: libpcap's pcap_next_ex over the same file, doing nothing with the packets. The
+// stage benchmarks (reader alone, capture thread alone, single-threaded engine) name the
+// limiting stage: the capture thread's work is the ceiling for any number of workers.
+#include <pcap/pcap.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "capture/capture_file_reader.hpp"
+#include "capture/raw_batch.hpp"
+#include "config/config.hpp"
+#include "daemon/pipeline.hpp"
+#include "decode/decoder.hpp"
+#include "dispatch/flow_hash.hpp"
+#include "features/row_sink.hpp"
+#include "flow/flow_engine.hpp"
+#include "flow/flow_tuple.hpp"
+#include "flowgen/pcap_writer.hpp"
+#include "flowgen/traffic_model.hpp"
+#include "output/csv_format.hpp"
+
+namespace {
+
+/// The benchmark capture: written once per process, removed at exit.
+class BenchCapture {
+public:
+    BenchCapture() {
+        fm::flowgen::TrafficConfig t;
+        t.flows = 100'000;
+        t.concurrency = 100'000;  // every flow open at once at the peak
+        t.size_mix = fm::flowgen::SizeMix::Min64;
+        t.duration_s = 100;
+        t.seed = 4242;
+        const std::vector<std::uint8_t> bytes =
+            fm::flowgen::generate_pcap(t, fm::flowgen::TsPrecision::Micro, &stats_);
+        path_ = (std::filesystem::temp_directory_path() /
+                 ("flowmeterd-bench-" + std::to_string(getpid()) + ".pcap"))
+                    .string();
+        std::ofstream out(path_, std::ios::binary);
+        out.write(reinterpret_cast<const char*>(bytes.data()),
+                  static_cast<std::streamsize>(bytes.size()));
+        out.close();
+        bytes_ = bytes.size();
+        baseline_pps_ = measure_libpcap_read();
+    }
+    ~BenchCapture() { std::filesystem::remove(path_); }
+
+    const std::string& path() const { return path_; }
+    std::uint64_t packets() const { return stats_.packets; }
+    std::uint64_t bytes() const { return bytes_; }
+    /// Read-only baseline: best of three passes of pcap_next_ex over the file (page cache).
+    double baseline_pps() const { return baseline_pps_; }
+
+    /// libpcap alone: packets of the file read, in a fresh pass.
+    std::uint64_t libpcap_pass() const {
+        char err[PCAP_ERRBUF_SIZE];
+        pcap_t* p = pcap_open_offline(path_.c_str(), err);
+        if (p == nullptr) {
+            return 0;
+        }
+        pcap_pkthdr* hdr = nullptr;
+        const u_char* data = nullptr;
+        std::uint64_t n = 0;
+        std::uint64_t sum = 0;
+        while (pcap_next_ex(p, &hdr, &data) == 1) {
+            sum += hdr->caplen;  // touch the header, as any consumer would
+            ++n;
+        }
+        benchmark::DoNotOptimize(sum);
+        pcap_close(p);
+        return n;
+    }
+
+private:
+    double measure_libpcap_read() const {
+        double best = 0;
+        for (int i = 0; i < 3; ++i) {
+            const auto t0 = std::chrono::steady_clock::now();
+            const std::uint64_t n = libpcap_pass();
+            const double s =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            best = std::max(best, static_cast<double>(n) / s);
+        }
+        return best;
+    }
+
+    fm::flowgen::TrafficStats stats_;
+    std::string path_;
+    std::uint64_t bytes_ = 0;
+    double baseline_pps_ = 0;
+};
+
+const BenchCapture& capture_file() {
+    static const BenchCapture c;
+    return c;
+}
+
+fm::config::DaemonConfig bench_config(std::uint32_t workers) {
+    fm::config::DaemonConfig cfg;
+    cfg.pipeline.workers = workers;
+    // Room for the 100K concurrent flows (and their splits) without allocating the default
+    // million-flow table on every iteration.
+    cfg.flow.max_flows = 1 << 18;
+    return cfg;
+}
+
+void report(benchmark::State& state, std::uint64_t packets_per_pass) {
+    const BenchCapture& c = capture_file();
+    const auto passes = static_cast<std::int64_t>(state.iterations());
+    state.SetItemsProcessed(passes * static_cast<std::int64_t>(packets_per_pass));
+    state.SetBytesProcessed(passes * static_cast<std::int64_t>(c.bytes()));
+    state.counters["libpcap_read_pps"] = c.baseline_pps();
+    // Packets/s of this benchmark over packets/s of merely reading the file with libpcap.
+    state.counters["frac_of_read"] = benchmark::Counter(
+        static_cast<double>(passes) * static_cast<double>(packets_per_pass) / c.baseline_pps(),
+        benchmark::Counter::kIsRate);
+}
+
+/// The read-only baseline itself, as a benchmark row.
+void BM_LibpcapRead(benchmark::State& state) {
+    const BenchCapture& c = capture_file();
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(c.libpcap_pass());
+    }
+    report(state, c.packets());
+}
+BENCHMARK(BM_LibpcapRead)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+/// Stage: our capture file reader alone (libpcap + batching into RawBatch).
+void BM_CaptureReader(benchmark::State& state) {
+    const BenchCapture& c = capture_file();
+    for (auto _ : state) {
+        fm::capture::CaptureFileReader reader(c.path());
+        fm::capture::RawBatch batch;
+        std::uint64_t n = 0;
+        while (const std::size_t k = reader.next_batch(batch)) {
+            n += k;
+        }
+        benchmark::DoNotOptimize(n);
+    }
+    report(state, c.packets());
+}
+BENCHMARK(BM_CaptureReader)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+/// Stage: everything the capture thread does per packet except the hand-off (read, decode,
+/// profile tuple, symmetric hash, shard). Its rate is the ceiling of the whole pipeline.
+void BM_CaptureThreadWork(benchmark::State& state) {
+    const BenchCapture& c = capture_file();
+    const fm::config::DaemonConfig cfg = bench_config(2);
+    const fm::dispatch::ShardMap shards(2);
+    for (auto _ : state) {
+        fm::capture::CaptureFileReader reader(c.path());
+        fm::decode::Decoder decoder(cfg.decode);
+        fm::capture::RawBatch batch;
+        fm::decode::PacketMeta meta;
+        std::uint64_t per_shard[2] = {0, 0};
+        while (const std::size_t k = reader.next_batch(batch)) {
+            for (std::size_t i = 0; i < k; ++i) {
+                if (decoder.decode(batch.packets[i], meta) != fm::decode::DecodeStatus::Ok) {
+                    continue;
+                }
+                const fm::flow::FlowTuple t = fm::flow::flow_tuple(meta, cfg.flow.profile);
+                ++per_shard[shards(
+                    fm::dispatch::flow_hash(t.src_ip, t.dst_ip, t.src_port, t.dst_port, t.ipv6))];
+            }
+        }
+        benchmark::DoNotOptimize(per_shard);
+    }
+    report(state, c.packets());
+}
+BENCHMARK(BM_CaptureThreadWork)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+class FormattingSink final : public fm::features::RowSink {
+public:
+    explicit FormattingSink(const fm::output::CsvFormatter& f) : fmt_(f) {}
+    void consume(std::span<const fm::features::FeatureRow> rows) override {
+        for (const auto& r : rows) {
+            fmt_.append_row(r, buf_);
+        }
+        if (buf_.size() > (1 << 20)) {
+            buf_.clear();
+        }
+    }
+
+private:
+    const fm::output::CsvFormatter& fmt_;
+    fmt::memory_buffer buf_;
+};
+
+/// The single-threaded loop (read, decode, one engine, CSV into memory) on one thread.
+void BM_SingleThreaded(benchmark::State& state) {
+    const BenchCapture& c = capture_file();
+    const fm::config::DaemonConfig cfg = bench_config(1);
+    const fm::output::CsvFormatter formatter(cfg.flow.profile, cfg.output.timezone,
+                                             cfg.output.label);
+    for (auto _ : state) {
+        FormattingSink sink(formatter);
+        fm::flow::FlowEngine engine(cfg.flow, sink, cfg.flow.max_flows);
+        fm::capture::CaptureFileReader reader(c.path());
+        fm::decode::Decoder decoder(cfg.decode);
+        fm::capture::RawBatch batch;
+        std::vector<fm::decode::PacketMeta> metas(fm::capture::RawBatch::kCapacity);
+        while (const std::size_t k = reader.next_batch(batch)) {
+            std::size_t m = 0;
+            for (std::size_t i = 0; i < k; ++i) {
+                if (decoder.decode(batch.packets[i], metas[m]) == fm::decode::DecodeStatus::Ok) {
+                    ++m;
+                }
+            }
+            engine.process(std::span<const fm::decode::PacketMeta>(metas.data(), m));
+        }
+        engine.drain();
+    }
+    report(state, c.packets());
+}
+BENCHMARK(BM_SingleThreaded)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+/// The whole pipeline. Arg: workers.
+void BM_OfflinePipeline(benchmark::State& state) {
+    const BenchCapture& c = capture_file();
+    const fm::config::DaemonConfig cfg = bench_config(static_cast<std::uint32_t>(state.range(0)));
+    std::string csv;
+    std::uint64_t rows = 0;
+    std::uint64_t full_waits = 0;
+    for (auto _ : state) {
+        csv.clear();
+        fm::capture::CaptureFileReader reader(c.path());
+        const fm::daemon::PipelineResult r =
+            fm::daemon::run_pipeline_to_memory(cfg, {&reader}, csv);
+        rows = r.writer.rows_written;
+        full_waits = r.stats.queue_full_waits;
+        if (r.stats.packets_read != c.packets()) {
+            state.SkipWithError("pipeline did not read the whole capture");
+            break;
+        }
+    }
+    report(state, c.packets());
+    state.counters["rows"] = static_cast<double>(rows);
+    state.counters["queue_full_waits"] = static_cast<double>(full_waits);
+}
+// Axis: worker threads (the capture and writer threads come on top).
+BENCHMARK(BM_OfflinePipeline)
+    ->Arg(1)
+    ->Arg(2)
+    ->Arg(4)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
+
+}  // namespace
+
+BENCHMARK_MAIN();
