@@ -13,13 +13,12 @@
 // port 0 = net_pcap with infinite_rx (the generated capture replayed from memory, copied into
 // fresh mbufs by the driver) and each frame decoded; port 1 = net_null (the source's own cost:
 // burst, views, bulk free, no decode). Reported with imissed/rx_nombuf.
-#include <sys/types.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -29,6 +28,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <benchmark/benchmark.h>
@@ -88,6 +88,12 @@ const BenchTraffic& traffic() {
     return t;
 }
 
+double thread_cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
 int sh(const std::string& cmd) {
     return std::system((cmd + " >/dev/null 2>&1").c_str());
 }
@@ -100,13 +106,13 @@ public:
         cap_ = fmt::format("fmbc{}", getpid() % 1000000);
         send_ = fmt::format("fmbs{}", getpid() % 1000000);
         sh("ip netns del " + ns_);
-        ok_ = sh("ip netns add " + ns_) == 0 &&
-              sh(fmt::format("ip -n {} link add {} type veth peer name {}", ns_, cap_, send_)) ==
-                  0 &&
-              sh(fmt::format("ip netns exec {} sysctl -q -w net.ipv6.conf.all.disable_ipv6=1",
-                             ns_)) == 0 &&
-              sh(fmt::format("ip -n {} link set {} up", ns_, cap_)) == 0 &&
-              sh(fmt::format("ip -n {} link set {} up", ns_, send_)) == 0;
+        ok_ =
+            sh("ip netns add " + ns_) == 0 &&
+            sh(fmt::format("ip -n {} link add {} type veth peer name {}", ns_, cap_, send_)) == 0 &&
+            sh(fmt::format("ip netns exec {} sysctl -q -w net.ipv6.conf.all.disable_ipv6=1",
+                           ns_)) == 0 &&
+            sh(fmt::format("ip -n {} link set {} up", ns_, cap_)) == 0 &&
+            sh(fmt::format("ip -n {} link set {} up", ns_, send_)) == 0;
     }
     ~VethPair() { sh("ip netns del " + ns_); }
     VethPair(const VethPair&) = delete;
@@ -177,6 +183,8 @@ void BM_PcapLiveVeth(benchmark::State& state) {
     std::uint64_t drops_total = 0;
     std::uint64_t sent_total = 0;
     double sent_pps = 0;
+    double cpu_total = 0;
+    double wall_total = 0;
     for (auto _ : state) {
         VethPair veth;
         if (!veth.ok()) {
@@ -199,6 +207,7 @@ void BM_PcapLiveVeth(benchmark::State& state) {
         }
         std::atomic<bool> replay_done{false};
         std::vector<std::uint64_t> captured(sources.size(), 0);
+        std::vector<double> cpu_s(sources.size(), 0.0);
         std::vector<std::thread> readers;
         for (std::size_t i = 0; i < sources.size(); ++i) {
             readers.emplace_back([&, i] {
@@ -206,6 +215,7 @@ void BM_PcapLiveVeth(benchmark::State& state) {
                 fm::capture::RawBatch batch;
                 fm::decode::PacketMeta meta;
                 auto quiet_since = Clock::now();
+                const double cpu0 = thread_cpu_seconds();
                 for (;;) {
                     const std::size_t n = sources[i]->next_batch(batch);
                     for (std::size_t k = 0; k < n; ++k) {
@@ -219,6 +229,7 @@ void BM_PcapLiveVeth(benchmark::State& state) {
                         break;
                     }
                 }
+                cpu_s[i] = thread_cpu_seconds() - cpu0;
             });
         }
         const std::string speed = rate == 0 ? "--topspeed" : fmt::format("--pps={}", rate);
@@ -238,7 +249,9 @@ void BM_PcapLiveVeth(benchmark::State& state) {
             sources[i]->refresh_stats();
             drops_total += sources[i]->stats().kernel_drops;
             captured_total += captured[i];
+            cpu_total += cpu_s[i];
         }
+        wall_total += seconds;
         state.SetIterationTime(seconds);
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(captured_total));
@@ -246,11 +259,16 @@ void BM_PcapLiveVeth(benchmark::State& state) {
     state.counters["sent"] = static_cast<double>(sent_total);
     state.counters["captured"] = static_cast<double>(captured_total);
     state.counters["kernel_drops"] = static_cast<double>(drops_total);
+    // CPU the capture threads spent (receive + decode; not the time asleep in poll) per frame:
+    // 1e9 / this is what one capture thread sustains when it has a core to itself.
+    state.counters["capture_cpu_ns_per_pkt"] =
+        captured_total == 0 ? 0.0 : 1e9 * cpu_total / static_cast<double>(captured_total);
+    state.counters["capture_cpu_pct"] = wall_total == 0 ? 0.0 : 100.0 * cpu_total / wall_total;
     state.counters["loss_pct"] =
-        sent_total == 0 ? 0.0
-                        : 100.0 * static_cast<double>(sent_total - std::min(sent_total,
-                                                                             captured_total)) /
-                              static_cast<double>(sent_total);
+        sent_total == 0
+            ? 0.0
+            : 100.0 * static_cast<double>(sent_total - std::min(sent_total, captured_total)) /
+                  static_cast<double>(sent_total);
 }
 // Axis 1: offered rate in packets/s (0 = as fast as tcpreplay can send); axis 2: capture
 // threads (2 = a fanout group of two sockets).

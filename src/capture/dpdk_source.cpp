@@ -99,9 +99,8 @@ std::vector<std::uint8_t> symmetric_key(std::size_t size) {
 std::uint32_t pool_size(std::uint16_t queues, std::uint16_t rxd, std::uint16_t burst) {
     // Per queue: the ring's descriptors, one held batch and a burst in flight; plus what the
     // per-lcore caches may keep. Mempools are most memory-efficient at 2^n - 1 elements.
-    const std::uint64_t need =
-        std::uint64_t{queues} * (rxd + RawBatch::kCapacity + burst) +
-        std::uint64_t{rte_lcore_count() + queues} * kPoolCache * 3 / 2;
+    const std::uint64_t need = std::uint64_t{queues} * (rxd + RawBatch::kCapacity + burst) +
+                               std::uint64_t{rte_lcore_count() + queues} * kPoolCache * 3 / 2;
     std::uint64_t n = 1;
     while (n - 1 < need) {
         n <<= 1;
@@ -269,8 +268,9 @@ DpdkCapture::DpdkCapture(const config::CaptureConfig& cfg, const DpdkOptions& op
                         fmt::join(cfg.dpdk.eal_args, " "), rte_error_text(err));
         if (err == EACCES || err == EPERM) {
             throw CaptureError(CaptureError::Kind::Permission,
-                               what + " (DPDK needs root, or CAP_SYS_ADMIN, CAP_IPC_LOCK and "
-                                      "access to /dev/hugepages and /dev/vfio; see docs/dpdk.md)");
+                               what +
+                                   " (DPDK needs root, or CAP_SYS_ADMIN, CAP_IPC_LOCK and "
+                                   "access to /dev/hugepages and /dev/vfio; see docs/dpdk.md)");
         }
         throw CaptureError(err == EINVAL ? CaptureError::Kind::Config : CaptureError::Kind::Failure,
                            what);
@@ -300,9 +300,9 @@ DpdkCapture::DpdkCapture(const config::CaptureConfig& cfg, const DpdkOptions& op
                 }
                 throw CaptureError(
                     CaptureError::Kind::Config,
-                    fmt::format("capture.dpdk.ports: port {} does not exist (ports: {})", id,
-                                known.empty() ? std::string("none; check -a/--vdev in eal_args")
-                                              : known));
+                    fmt::format(
+                        "capture.dpdk.ports: port {} does not exist (ports: {})", id,
+                        known.empty() ? std::string("none; check -a/--vdev in eal_args") : known));
             }
             Port port;
             port.id = id;
@@ -325,9 +325,9 @@ void DpdkCapture::setup_port(Port& port, const config::CaptureConfig& cfg) {
     const std::uint16_t id = port.id;
     rte_eth_dev_info info{};
     if (const int r = rte_eth_dev_info_get(id, &info); r != 0) {
-        throw CaptureError(CaptureError::Kind::Failure,
-                           fmt::format("DPDK port {}: cannot read device info: {}", id,
-                                       rte_error_text(-r)));
+        throw CaptureError(
+            CaptureError::Kind::Failure,
+            fmt::format("DPDK port {}: cannot read device info: {}", id, rte_error_text(-r)));
     }
     port.driver = info.driver_name != nullptr ? info.driver_name : "?";
 
@@ -338,8 +338,7 @@ void DpdkCapture::setup_port(Port& port, const config::CaptureConfig& cfg) {
     if (wanted > 1 && rss_hf != 0 && info.max_rx_queues >= wanted) {
         port.queues = wanted;
         port.rss = true;
-        key = symmetric_key(info.hash_key_size != 0 ? info.hash_key_size
-                                                    : dispatch::kRssKeySize);
+        key = symmetric_key(info.hash_key_size != 0 ? info.hash_key_size : dispatch::kRssKeySize);
         conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
         conf.rx_adv_conf.rss_conf.rss_key = key.data();
         conf.rx_adv_conf.rss_conf.rss_key_len = static_cast<std::uint8_t>(key.size());
@@ -347,11 +346,12 @@ void DpdkCapture::setup_port(Port& port, const config::CaptureConfig& cfg) {
     } else {
         port.queues = 1;
         if (wanted > 1) {
-            spdlog::warn("DPDK port {} ({}): {}; using one receive queue, flows are spread over "
-                         "the workers in software",
-                         id, port.driver,
-                         rss_hf == 0 ? std::string("no RSS")
-                                     : fmt::format("only {} receive queues", info.max_rx_queues));
+            spdlog::warn(
+                "DPDK port {} ({}): {}; using one receive queue, flows are spread over "
+                "the workers in software",
+                id, port.driver,
+                rss_hf == 0 ? std::string("no RSS")
+                            : fmt::format("only {} receive queues", info.max_rx_queues));
         }
     }
 
@@ -360,28 +360,29 @@ void DpdkCapture::setup_port(Port& port, const config::CaptureConfig& cfg) {
     const int socket = rte_eth_dev_socket_id(id) >= 0 ? rte_eth_dev_socket_id(id)
                                                       : static_cast<int>(rte_socket_id());
     const std::string pool_name = fmt::format("fm_rx_{}", id);
-    port.pool = rte_pktmbuf_pool_create(pool_name.c_str(),
-                                        pool_size(port.queues, rxd, cfg.dpdk.burst_size),
-                                        kPoolCache, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+    port.pool =
+        rte_pktmbuf_pool_create(pool_name.c_str(), pool_size(port.queues, rxd, cfg.dpdk.burst_size),
+                                kPoolCache, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
     if (port.pool == nullptr) {
         throw CaptureError(CaptureError::Kind::Failure,
                            fmt::format("DPDK port {}: cannot create the mbuf pool: {} (more "
                                        "memory: hugepages or -m in eal_args)",
                                        id, rte_error_text(rte_errno)));
     }
+    // No transmit queues: flowmeterd only receives.
     if (const int r = rte_eth_dev_configure(id, port.queues, 0, &conf); r != 0) {
         throw CaptureError(CaptureError::Kind::Failure,
                            fmt::format("DPDK port {} ({}): cannot configure {} receive queues: {}",
                                        id, port.driver, port.queues, rte_error_text(-r)));
     }
     if (const int r = rte_eth_dev_adjust_nb_rx_tx_desc(id, &rxd, &txd); r != 0) {
-        throw CaptureError(CaptureError::Kind::Failure,
-                           fmt::format("DPDK port {}: descriptor limits: {}", id,
-                                       rte_error_text(-r)));
+        throw CaptureError(
+            CaptureError::Kind::Failure,
+            fmt::format("DPDK port {}: descriptor limits: {}", id, rte_error_text(-r)));
     }
     for (std::uint16_t q = 0; q < port.queues; ++q) {
-        if (const int r = rte_eth_rx_queue_setup(id, q, rxd, static_cast<unsigned>(socket),
-                                                 nullptr, port.pool);
+        if (const int r = rte_eth_rx_queue_setup(id, q, rxd, static_cast<unsigned>(socket), nullptr,
+                                                 port.pool);
             r != 0) {
             throw CaptureError(CaptureError::Kind::Failure,
                                fmt::format("DPDK port {}: cannot set up receive queue {}: {}", id,
@@ -404,8 +405,8 @@ void DpdkCapture::setup_port(Port& port, const config::CaptureConfig& cfg) {
     if (port.rss && info.reta_size > 0) {
         // Make queue selection equal dispatch::shard_of(hash, queues): entry i -> (i mod 128)
         // mod queues. Drivers' default tables differ (i mod n over their own size).
-        std::vector<rte_eth_rss_reta_entry64> reta(
-            (info.reta_size + RTE_ETH_RETA_GROUP_SIZE - 1) / RTE_ETH_RETA_GROUP_SIZE);
+        std::vector<rte_eth_rss_reta_entry64> reta((info.reta_size + RTE_ETH_RETA_GROUP_SIZE - 1) /
+                                                   RTE_ETH_RETA_GROUP_SIZE);
         for (std::uint16_t i = 0; i < info.reta_size; ++i) {
             rte_eth_rss_reta_entry64& group = reta[i / RTE_ETH_RETA_GROUP_SIZE];
             group.mask |= std::uint64_t{1} << (i % RTE_ETH_RETA_GROUP_SIZE);
@@ -413,9 +414,10 @@ void DpdkCapture::setup_port(Port& port, const config::CaptureConfig& cfg) {
                 static_cast<std::uint16_t>((i % dispatch::kRetaSize) % port.queues);
         }
         if (const int r = rte_eth_dev_rss_reta_update(id, reta.data(), info.reta_size); r != 0) {
-            spdlog::warn("DPDK port {} ({}): cannot set the redirection table ({}); the driver's "
-                         "default spreads flows differently from the software hash",
-                         id, port.driver, rte_error_text(-r));
+            spdlog::warn(
+                "DPDK port {} ({}): cannot set the redirection table ({}); the driver's "
+                "default spreads flows differently from the software hash",
+                id, port.driver, rte_error_text(-r));
         }
     }
 
@@ -433,9 +435,9 @@ void DpdkCapture::setup_port(Port& port, const config::CaptureConfig& cfg) {
         }
     }
     for (std::uint16_t q = 0; q < port.queues; ++q) {
-        sources_.push_back(std::unique_ptr<DpdkQueueSource>(new DpdkQueueSource(
-            fmt::format("dpdk port {} queue {}", id, q), id, q, cfg.dpdk.burst_size, options_,
-            ts_offset, ts_flag, clock_)));
+        sources_.push_back(std::unique_ptr<DpdkQueueSource>(
+            new DpdkQueueSource(fmt::format("dpdk port {} queue {}", id, q), id, q,
+                                cfg.dpdk.burst_size, options_, ts_offset, ts_flag, clock_)));
     }
 }
 
@@ -530,11 +532,11 @@ std::vector<std::string> DpdkCapture::describe() const {
         const bool driver_ts = std::any_of(sources_.begin(), sources_.end(), [&](const auto& s) {
             return s->port() == p.id && s->driver_timestamps();
         });
-        lines.push_back(fmt::format("dpdk port {} ({}): {} receive queue{}, {}, time stamps from {}",
-                                    p.id, p.driver, p.queues, p.queues == 1 ? "" : "s",
-                                    p.rss ? "symmetric RSS (0x6D5A key)"
-                                          : "no RSS (software dispatch)",
-                                    driver_ts ? "the driver" : "the TSC"));
+        lines.push_back(
+            fmt::format("dpdk port {} ({}): {} receive queue{}, {}, time stamps from {}", p.id,
+                        p.driver, p.queues, p.queues == 1 ? "" : "s",
+                        p.rss ? "symmetric RSS (0x6D5A key)" : "no RSS (software dispatch)",
+                        driver_ts ? "the driver" : "the TSC"));
     }
     return lines;
 }

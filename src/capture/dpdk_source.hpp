@@ -104,9 +104,9 @@ public:
 
 private:
     friend class DpdkCapture;
-    DpdkQueueSource(std::string name, std::uint16_t port, std::uint16_t queue,
-                    std::uint16_t burst, const DpdkOptions& options, int ts_offset,
-                    std::uint64_t ts_flag, const TscClock& clock);
+    DpdkQueueSource(std::string name, std::uint16_t port, std::uint16_t queue, std::uint16_t burst,
+                    const DpdkOptions& options, int ts_offset, std::uint64_t ts_flag,
+                    const TscClock& clock);
 
     std::size_t receive(RawBatch& batch) noexcept;
     void release() noexcept;
@@ -124,11 +124,11 @@ private:
     // Source thread only.
     std::array<rte_mbuf*, RawBatch::kCapacity> held_{};
     std::size_t held_count_ = 0;
-    RecordArena arena_;      ///< linearised chained mbufs of the current batch
+    RecordArena arena_;  ///< linearised chained mbufs of the current batch
     std::uint64_t wire_bytes_ = 0;
     bool thread_checked_ = false;
 
-    std::atomic<bool> stop_{false};                   ///< any thread sets it
+    std::atomic<bool> stop_{false};                                ///< any thread sets it
     alignas(kCacheLine) std::atomic<std::uint64_t> truncated_{0};  ///< source thread writes
 };
 

@@ -78,8 +78,8 @@ std::string permission_message(const std::string& iface, const char* detail) {
                                            iface, iface));
         default:
             throw CaptureError(CaptureError::Kind::Failure,
-                               fmt::format("capture on {}: cannot activate: {} ({})", iface,
-                                           detail, pcap_statustostr(rc)));
+                               fmt::format("capture on {}: cannot activate: {} ({})", iface, detail,
+                                           pcap_statustostr(rc)));
     }
 }
 
@@ -95,7 +95,8 @@ std::string_view warning_text(int rc) noexcept {
 }
 
 /// Adds the growth of a 32-bit libpcap counter (which wraps) to a 64-bit total.
-void accumulate(std::atomic<std::uint64_t>& total, std::uint32_t& last, std::uint32_t now) noexcept {
+void accumulate(std::atomic<std::uint64_t>& total, std::uint32_t& last,
+                std::uint32_t now) noexcept {
     const std::uint32_t delta = now - last;  // modulo 2^32: one wrap between reads is fine
     last = now;
     total.store(total.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
@@ -146,15 +147,16 @@ void PcapLiveSource::open(const config::CaptureConfig& cfg) {
                            fmt::format("capture on {}: {}", iface, err.data()));
     }
 
-    buffer_bytes_ = options_.buffer_bytes != 0 ? options_.buffer_bytes
-                                               : std::uint64_t{cfg.buffer_mb} << 20;
+    buffer_bytes_ =
+        options_.buffer_bytes != 0 ? options_.buffer_bytes : std::uint64_t{cfg.buffer_mb} << 20;
     buffer_bytes_ = std::clamp<std::uint64_t>(buffer_bytes_, kMinRingBytes, INT_MAX);
 
     // Throughput settings: no immediate mode, so libpcap uses TPACKET_V3 and the kernel fills
     // whole ring blocks, handing over a partly filled one after block_timeout_ms.
     pcap_set_snaplen(pcap_, static_cast<int>(std::min<std::uint32_t>(cfg.snaplen, INT_MAX)));
     pcap_set_promisc(pcap_, cfg.promiscuous ? 1 : 0);
-    pcap_set_timeout(pcap_, static_cast<int>(std::max<std::uint32_t>(options_.block_timeout_ms, 1)));
+    pcap_set_timeout(pcap_,
+                     static_cast<int>(std::max<std::uint32_t>(options_.block_timeout_ms, 1)));
     pcap_set_buffer_size(pcap_, static_cast<int>(buffer_bytes_));
     pcap_set_immediate_mode(pcap_, 0);
     // Kernel time stamps carry nanoseconds; ask for them and truncate to µs ourselves, exactly
@@ -175,24 +177,24 @@ void PcapLiveSource::open(const config::CaptureConfig& cfg) {
     if (!filter_.empty()) {
         bpf_program prog{};
         if (pcap_compile(pcap_, &prog, filter_.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
-            throw CaptureError(CaptureError::Kind::Config,
-                               fmt::format("capture.bpf_filter \"{}\": {}", filter_,
-                                           pcap_geterr(pcap_)));
+            throw CaptureError(
+                CaptureError::Kind::Config,
+                fmt::format("capture.bpf_filter \"{}\": {}", filter_, pcap_geterr(pcap_)));
         }
         const int set = pcap_setfilter(pcap_, &prog);
         pcap_freecode(&prog);
         if (set != 0) {
             throw CaptureError(CaptureError::Kind::Failure,
-                               fmt::format("capture on {}: cannot install filter \"{}\": {}",
-                                           iface, filter_, pcap_geterr(pcap_)));
+                               fmt::format("capture on {}: cannot install filter \"{}\": {}", iface,
+                                           filter_, pcap_geterr(pcap_)));
         }
     }
 
     fd_ = pcap_get_selectable_fd(pcap_);
     if (fd_ < 0) {
-        throw CaptureError(CaptureError::Kind::Failure,
-                           fmt::format("capture on {}: libpcap gives no pollable descriptor",
-                                       iface));
+        throw CaptureError(
+            CaptureError::Kind::Failure,
+            fmt::format("capture on {}: libpcap gives no pollable descriptor", iface));
     }
     if (fanout_group_) {
         // PACKET_FANOUT_HASH: the kernel picks the socket by __skb_get_hash_symmetric(), which
@@ -208,9 +210,9 @@ void PcapLiveSource::open(const config::CaptureConfig& cfg) {
         }
     }
     if (pcap_setnonblock(pcap_, 1, err.data()) != 0) {
-        throw CaptureError(CaptureError::Kind::Failure,
-                           fmt::format("capture on {}: cannot set non-blocking mode: {}", iface,
-                                       err.data()));
+        throw CaptureError(
+            CaptureError::Kind::Failure,
+            fmt::format("capture on {}: cannot set non-blocking mode: {}", iface, err.data()));
     }
     wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (wake_fd_ < 0) {
@@ -273,17 +275,17 @@ void PcapLiveSource::on_packet(unsigned char* user, const pcap_pkthdr* header,
                                const unsigned char* bytes) noexcept {
     auto* self = reinterpret_cast<PcapLiveSource*>(user);
     RawBatch& batch = *self->filling_;
-    const std::uint32_t cap_len =
-        std::min<std::uint32_t>(header->caplen, static_cast<std::uint32_t>(self->arena_.free_bytes()));
+    const std::uint32_t cap_len = std::min<std::uint32_t>(
+        header->caplen, static_cast<std::uint32_t>(self->arena_.free_bytes()));
     std::uint8_t* dst = self->arena_.tail();
     std::memcpy(dst, bytes, cap_len);
     self->arena_.commit(cap_len);
 
     RawPacketView& v = batch.packets[batch.size++];
     // At nanosecond precision libpcap puts nanoseconds in tv_usec.
-    v.ts_us = self->nanoseconds_ ? micros_from_ns(header->ts.tv_sec, header->ts.tv_usec)
-                                 : static_cast<Micros>(header->ts.tv_sec) * kMicrosPerSecond +
-                                       header->ts.tv_usec;
+    v.ts_us = self->nanoseconds_
+                  ? micros_from_ns(header->ts.tv_sec, header->ts.tv_usec)
+                  : static_cast<Micros>(header->ts.tv_sec) * kMicrosPerSecond + header->ts.tv_usec;
     v.data = dst;
     v.cap_len = cap_len;
     v.wire_len = header->len;
@@ -343,13 +345,15 @@ PcapLiveStats PcapLiveSource::stats() const noexcept {
 }
 
 std::string PcapLiveSource::describe() const {
-    std::string s = fmt::format("pcap_live {}: link type {} ({}), snaplen {}, ring {} MiB, {} time "
-                                "stamps, non-blocking, block timeout {} ms",
-                                name(), pcap_datalink_val_to_name(static_cast<int>(link_type_))
-                                            ? pcap_datalink_val_to_name(static_cast<int>(link_type_))
-                                            : "?",
-                                link_type_, snaplen_, buffer_bytes_ >> 20,
-                                nanoseconds_ ? "ns" : "µs", options_.block_timeout_ms);
+    std::string s = fmt::format(
+        "pcap_live {}: link type {} ({}), snaplen {}, ring {} MiB, {} time "
+        "stamps, non-blocking, block timeout {} ms",
+        name(),
+        pcap_datalink_val_to_name(static_cast<int>(link_type_))
+            ? pcap_datalink_val_to_name(static_cast<int>(link_type_))
+            : "?",
+        link_type_, snaplen_, buffer_bytes_ >> 20, nanoseconds_ ? "ns" : "µs",
+        options_.block_timeout_ms);
     if (!filter_.empty()) {
         s += fmt::format(", filter \"{}\"", filter_);
     }

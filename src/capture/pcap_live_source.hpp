@@ -122,8 +122,8 @@ private:
     void maybe_refresh_stats() noexcept;
 
     pcap* pcap_ = nullptr;
-    int fd_ = -1;        ///< pcap's selectable fd (the AF_PACKET socket)
-    int wake_fd_ = -1;   ///< eventfd written by request_stop()
+    int fd_ = -1;       ///< pcap's selectable fd (the AF_PACKET socket)
+    int wake_fd_ = -1;  ///< eventfd written by request_stop()
     PcapLiveOptions options_;
     std::string filter_;
     std::uint64_t buffer_bytes_ = 0;
@@ -134,10 +134,10 @@ private:
 
     // Source thread only.
     RecordArena arena_;
-    RawBatch* filling_ = nullptr;    ///< the batch on_packet appends to (during fill())
+    RawBatch* filling_ = nullptr;  ///< the batch on_packet appends to (during fill())
     std::uint64_t wire_bytes_ = 0;
     std::int64_t last_stats_ms_ = 0;
-    std::uint32_t last_recv_ = 0;    ///< raw 32-bit pcap_stats values of the last refresh
+    std::uint32_t last_recv_ = 0;  ///< raw 32-bit pcap_stats values of the last refresh
     std::uint32_t last_drop_ = 0;
     std::uint32_t last_ifdrop_ = 0;
 

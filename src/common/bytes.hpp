@@ -8,6 +8,8 @@
 #include <cstring>
 #include <span>
 
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "wire loads assume a little-endian host");
+
 #include "common/compiler.hpp"
 
 namespace fm {
@@ -19,15 +21,20 @@ inline std::uint8_t load_u8(ByteSpan s, std::size_t off) noexcept {
     return s[off];
 }
 
+// memcpy + byte swap compiles to one load and one bswap/rol, where assembling the bytes one at
+// a time cost about 15% of the decoder's instructions (callgrind, Ethernet/IPv4/TCP).
 inline std::uint16_t load_be16(ByteSpan s, std::size_t off) noexcept {
     FM_ASSERT(off + 2 <= s.size());
-    return static_cast<std::uint16_t>((s[off] << 8) | s[off + 1]);
+    std::uint16_t v;
+    std::memcpy(&v, s.data() + off, sizeof v);
+    return __builtin_bswap16(v);
 }
 
 inline std::uint32_t load_be32(ByteSpan s, std::size_t off) noexcept {
     FM_ASSERT(off + 4 <= s.size());
-    return (std::uint32_t{s[off]} << 24) | (std::uint32_t{s[off + 1]} << 16) |
-           (std::uint32_t{s[off + 2]} << 8) | std::uint32_t{s[off + 3]};
+    std::uint32_t v;
+    std::memcpy(&v, s.data() + off, sizeof v);
+    return __builtin_bswap32(v);
 }
 
 inline std::uint16_t load_le16(ByteSpan s, std::size_t off) noexcept {

@@ -30,7 +30,8 @@ constexpr std::string_view to_string(CaptureSource s) noexcept {
 }
 
 constexpr std::optional<CaptureSource> parse_capture_source(std::string_view s) noexcept {
-    for (CaptureSource c : {CaptureSource::PcapFile, CaptureSource::PcapLive, CaptureSource::Dpdk}) {
+    for (CaptureSource c :
+         {CaptureSource::PcapFile, CaptureSource::PcapLive, CaptureSource::Dpdk}) {
         if (s == to_string(c)) {
             return c;
         }
@@ -74,22 +75,22 @@ struct DpdkConfig {
 
 struct CaptureConfig {
     CaptureSource source = CaptureSource::PcapFile;
-    std::vector<std::string> files;   ///< processed in order as one stream
+    std::vector<std::string> files;  ///< processed in order as one stream
     std::string interface;
     std::string bpf_filter;
     std::uint32_t snaplen = 262144;
     bool promiscuous = true;
     std::uint32_t buffer_mb = 64;
     std::uint32_t threads = 1;
-    std::uint64_t max_packets = 0;    ///< -c/--count; 0 = no limit
+    std::uint64_t max_packets = 0;  ///< -c/--count; 0 = no limit
     DpdkConfig dpdk;
 
     bool operator==(const CaptureConfig&) const = default;
 };
 
 struct DecodeConfig {
-    bool ipv6 = true;                 ///< false: only IPv4 frames make flows (--ipv4-only)
-    bool tunnels = false;             ///< decapsulate GRE / IP-in-IP / Teredo
+    bool ipv6 = true;      ///< false: only IPv4 frames make flows (--ipv4-only)
+    bool tunnels = false;  ///< decapsulate GRE / IP-in-IP / Teredo
 
     bool operator==(const DecodeConfig&) const = default;
 };
@@ -104,28 +105,28 @@ struct PipelineConfig {
 
 struct FlowConfig {
     Profile profile = kDefaultProfile;
-    Micros flow_timeout_us = 120 * kMicrosPerSecond;     ///< active timeout from first packet
-    Micros activity_timeout_us = 5 * kMicrosPerSecond;   ///< active/idle period split
-    Micros idle_timeout_us = 0;       ///< 0 = as the profile's reference (no idle expiry)
+    Micros flow_timeout_us = 120 * kMicrosPerSecond;    ///< active timeout from first packet
+    Micros activity_timeout_us = 5 * kMicrosPerSecond;  ///< active/idle period split
+    Micros idle_timeout_us = 0;           ///< 0 = as the profile's reference (no idle expiry)
     std::uint32_t max_flows = 1'000'000;  ///< per process; split across workers
 
     bool operator==(const FlowConfig&) const = default;
 };
 
 struct OutputConfig {
-    std::string file;                 ///< -o: single CSV file (offline); empty = rotating
+    std::string file;  ///< -o: single CSV file (offline); empty = rotating
     std::string directory = "/var/lib/flowmeterd";
     std::string file_prefix = "flows";
     std::uint64_t rotate_max_bytes = 256ull << 20;
     std::uint32_t rotate_interval_s = 3600;
-    std::uint64_t rotate_max_rows = 0;    ///< 0 = no row limit
-    std::uint32_t keep_files = 0;         ///< 0 = keep all
+    std::uint64_t rotate_max_rows = 0;  ///< 0 = no row limit
+    std::uint32_t keep_files = 0;       ///< 0 = keep all
     std::string timezone = "UTC";
-    std::string label;                    ///< empty = the profile's default label
+    std::string label;  ///< empty = the profile's default label
     /// Rows kept in memory while the output cannot be written (disk full, directory gone);
     /// when this many bytes are held the writer stops draining its queue (backpressure).
     std::uint64_t hold_max_bytes = 64ull << 20;
-    bool fsync = true;                    ///< fsync a file before it is renamed to .csv
+    bool fsync = true;  ///< fsync a file before it is renamed to .csv
 
     bool operator==(const OutputConfig&) const = default;
 };

@@ -179,8 +179,8 @@ public:
     }
 
     template <class E>
-    E enumerated(const YAML::Node& n, std::string_view key, std::optional<E> (*parse)(std::string_view),
-                 std::string_view choices) const {
+    E enumerated(const YAML::Node& n, std::string_view key,
+                 std::optional<E> (*parse)(std::string_view), std::string_view choices) const {
         const std::string s = text(n, key);
         if (auto e = parse(s)) {
             return *e;
@@ -370,7 +370,8 @@ void Parser::walk(const YAML::Node& map, const std::string& prefix) {
         if (!key_node.IsScalar()) {
             fail(key_node, prefix.empty() ? "(top level)" : prefix, "keys must be plain names");
         }
-        const std::string key = prefix.empty() ? key_node.Scalar() : prefix + "." + key_node.Scalar();
+        const std::string key =
+            prefix.empty() ? key_node.Scalar() : prefix + "." + key_node.Scalar();
         if (!seen.insert(key_node.Scalar()).second) {
             fail(key_node, key, "duplicate key");
         }
@@ -533,8 +534,9 @@ void validate(const DaemonConfig& c, const Origins& origins, const BuildFeatures
             break;
         case CaptureSource::Dpdk:
             if (!build.dpdk) {
-                ck.fail("capture.source",
-                        "dpdk: this flowmeterd was built without DPDK (rebuild with -Ddpdk=enabled)");
+                ck.fail(
+                    "capture.source",
+                    "dpdk: this flowmeterd was built without DPDK (rebuild with -Ddpdk=enabled)");
             }
             if (c.capture.dpdk.ports.empty()) {
                 ck.fail("capture.dpdk.ports", "no port: capture.source dpdk needs at least one");
@@ -581,11 +583,11 @@ void validate(const DaemonConfig& c, const Origins& origins, const BuildFeatures
         ck.fail("flow.max_flows", "must be at least 1");
     }
     if (c.flow.max_flows < c.pipeline.workers) {
-        ck.fail("flow.max_flows",
-                fmt::format("{} is less than pipeline.workers {} ({}): every worker needs room "
-                            "for at least one flow",
-                            c.flow.max_flows, c.pipeline.workers,
-                            ck.origin_note("pipeline.workers")));
+        ck.fail(
+            "flow.max_flows",
+            fmt::format("{} is less than pipeline.workers {} ({}): every worker needs room "
+                        "for at least one flow",
+                        c.flow.max_flows, c.pipeline.workers, ck.origin_note("pipeline.workers")));
     }
 
     // output
@@ -608,9 +610,8 @@ void validate(const DaemonConfig& c, const Origins& origins, const BuildFeatures
                             c.output.rotate_max_bytes, kMinRotateBytes));
     }
     if (c.output.hold_max_bytes < kMinHoldBytes) {
-        ck.fail("output.hold_max_bytes",
-                fmt::format("{} is too small: must be at least {}", c.output.hold_max_bytes,
-                            kMinHoldBytes));
+        ck.fail("output.hold_max_bytes", fmt::format("{} is too small: must be at least {}",
+                                                     c.output.hold_max_bytes, kMinHoldBytes));
     }
     if (!known_timezone(c.output.timezone)) {
         ck.fail("output.timezone",
@@ -656,8 +657,12 @@ std::string to_yaml(const DaemonConfig& c) {
     auto plain = [&e](std::string_view key, const std::string& v) {
         e << YAML::Key << std::string(key) << YAML::Value << v;
     };
-    auto num = [&plain](std::string_view key, auto v) { plain(key, fmt::format("{}", v)); };
-    auto flag = [&plain](std::string_view key, bool v) { plain(key, v ? "true" : "false"); };
+    auto num = [&plain](std::string_view key, auto v) {
+        plain(key, fmt::format("{}", v));
+    };
+    auto flag = [&plain](std::string_view key, bool v) {
+        plain(key, v ? "true" : "false");
+    };
 
     e << YAML::BeginMap;
     e << YAML::Key << "capture" << YAML::Value << YAML::BeginMap;

@@ -50,9 +50,9 @@ Micros parse_seconds(const std::string& text, std::string_view flag, std::string
             return *us;
         }
     }
-    throw config::ConfigError(flag_origin(flag), std::string(key),
-                              fmt::format("expected a number of seconds from 0 to 1e9, got \"{}\"",
-                                          text));
+    throw config::ConfigError(
+        flag_origin(flag), std::string(key),
+        fmt::format("expected a number of seconds from 0 to 1e9, got \"{}\"", text));
 }
 
 struct Flags {
@@ -104,8 +104,9 @@ CliResult parse_command_line(int argc, const char* const* argv,
     auto* o_timeout =
         app.add_option("-t,--timeout", f.timeout, "Flow timeout in seconds (default 120)")
             ->type_name("SECONDS");
-    auto* o_count = app.add_option("-c,--count", f.count, "Stop after this many packets (0 = no limit)")
-                        ->type_name("PACKETS");
+    auto* o_count =
+        app.add_option("-c,--count", f.count, "Stop after this many packets (0 = no limit)")
+            ->type_name("PACKETS");
     app.add_flag("-l,--list", f.list, "List capture interfaces with description and addresses");
 
     // Daemon face and overrides.
@@ -113,21 +114,20 @@ CliResult parse_command_line(int argc, const char* const* argv,
         ->type_name("FILE");
     app.add_flag("--check-config", f.check_config,
                  "Validate the configuration, print the effective one and exit");
-    auto* o_profile = app.add_option("--profile", f.profile,
-                                     "Output profile: cic2017, cic2018, v4 or fixed")
-                          ->type_name("NAME");
-    auto* o_workers = app.add_option("--workers", f.workers, "Number of flow worker threads")
-                          ->type_name("N");
+    auto* o_profile =
+        app.add_option("--profile", f.profile, "Output profile: cic2017, cic2018, v4 or fixed")
+            ->type_name("NAME");
+    auto* o_workers =
+        app.add_option("--workers", f.workers, "Number of flow worker threads")->type_name("N");
     auto* o_ipv4 = app.add_flag("--ipv4-only", f.ipv4_only, "Make flows of IPv4 packets only");
     auto* o_tz = app.add_option("--timezone", f.timezone,
                                 "Time zone of the Timestamp column (UTC or an IANA name)")
                      ->type_name("ZONE");
-    auto* o_label = app.add_option("--label", f.label, "Text of the Label column")
-                        ->type_name("TEXT");
-    auto* o_activity =
-        app.add_option("--activity-timeout", f.activity_timeout,
-                       "Active/idle period split in seconds (default 5)")
-            ->type_name("SECONDS");
+    auto* o_label =
+        app.add_option("--label", f.label, "Text of the Label column")->type_name("TEXT");
+    auto* o_activity = app.add_option("--activity-timeout", f.activity_timeout,
+                                      "Active/idle period split in seconds (default 5)")
+                           ->type_name("SECONDS");
     auto* o_level = app.add_option("--log-level", f.log_level,
                                    "trace, debug, info, warn, error, critical or off")
                         ->type_name("LEVEL");

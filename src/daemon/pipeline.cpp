@@ -44,10 +44,10 @@ public:
     void consume(std::span<const features::FeatureRow> rows) override {
         for (const features::FeatureRow& row : rows) {
             formatter_.append_row(row, buffer_);
-        }
-        rows_ += static_cast<std::uint32_t>(rows.size());
-        if (buffer_.size() >= chunk_bytes_) {
-            flush();
+            ++rows_;
+            if (buffer_.size() >= chunk_bytes_) {
+                flush();
+            }
         }
     }
 
@@ -107,7 +107,7 @@ bool is_live(const config::CaptureConfig& c) noexcept {
 }  // namespace
 
 std::unique_ptr<output::RowQueue> Pipeline::make_row_queue(std::uint32_t workers) {
-    return output::make_row_queue(kRowChunksPerWorker, std::max<std::uint32_t>(workers, 1));
+    return output::make_row_queue(std::max<std::uint32_t>(workers, 1));
 }
 
 Pipeline::Pipeline(const config::DaemonConfig& cfg, std::vector<capture::PacketSource*> sources,

@@ -114,9 +114,7 @@ struct PipelineOptions {
 
 class Pipeline {
 public:
-    /// Rows queued per worker before the worker waits for the writer (RowQueue chunks).
-    static constexpr std::size_t kRowChunksPerWorker = 64;
-    /// The writer queue for `workers` producers, sized for this pipeline.
+    /// The writer queue for `workers` producers (output::kRowQueueDepth chunks each).
     static std::unique_ptr<output::RowQueue> make_row_queue(std::uint32_t workers);
 
     /// Checks the layout (workers >= 1, one CPU per worker when pinning), checks the time zone

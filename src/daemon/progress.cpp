@@ -19,8 +19,9 @@ constexpr auto kRedrawPeriod = std::chrono::seconds(1);
 
 std::string format_progress_line(const StatsSnapshot& s, std::uint64_t input_total,
                                  double packets_per_s) {
-    std::string line = fmt::format("packets {}  bytes {}", format_count(static_cast<double>(s.packets)),
-                                   format_bytes(static_cast<double>(s.bytes)));
+    std::string line =
+        fmt::format("packets {}  bytes {}", format_count(static_cast<double>(s.packets)),
+                    format_bytes(static_cast<double>(s.bytes)));
     if (input_total > 0) {
         const double pct = 100.0 * static_cast<double>(std::min(s.input_offset, input_total)) /
                            static_cast<double>(input_total);

@@ -21,10 +21,9 @@ class ProgressMeter {
 public:
     /// `input_total`: summed size of the input files in bytes (0 when unknown or live).
     /// `enabled` false makes every call a no-op (default: stderr is a terminal).
-    explicit ProgressMeter(std::uint64_t input_total, bool enabled = stderr_is_tty(),
-                           std::FILE* out = stderr,
-                           std::chrono::steady_clock::time_point start =
-                               std::chrono::steady_clock::now());
+    explicit ProgressMeter(
+        std::uint64_t input_total, bool enabled = stderr_is_tty(), std::FILE* out = stderr,
+        std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now());
 
     /// Redraws the line when a second has passed since the last one. Control thread.
     /// Returns true when it drew.

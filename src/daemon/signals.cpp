@@ -71,7 +71,8 @@ void install(int sig, struct sigaction* old) {
 Signals::Signals() {
     bool expected = false;
     if (!g_installed.compare_exchange_strong(expected, true)) {
-        throw std::system_error(EBUSY, std::generic_category(), "signal handlers already installed");
+        throw std::system_error(EBUSY, std::generic_category(),
+                                "signal handlers already installed");
     }
     const int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (fd < 0) {

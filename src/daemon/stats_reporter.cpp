@@ -46,8 +46,8 @@ std::string format_count(double v) {
 }
 
 std::string format_bytes(double v) {
-    constexpr std::array<std::string_view, 6> kUnits = {" B", " KiB", " MiB", " GiB", " TiB",
-                                                        " PiB"};
+    constexpr std::array<std::string_view, 6> kUnits = {" B",   " KiB", " MiB",
+                                                        " GiB", " TiB", " PiB"};
     if (v < 1024) {
         return fmt::format("{:.0f} B", v);
     }
@@ -65,8 +65,8 @@ std::string format_stats_line(const StatsSnapshot& s, const StatsSnapshot& b, do
         "capture drops {}, not decoded {}, rows held {}",
         s.packets, format_count(rate(s.packets, b.packets, seconds)), s.bytes,
         format_bytes(rate(s.bytes, b.bytes, seconds)), s.flows_active, s.flows_done,
-        format_count(rate(s.flows_done, b.flows_done, seconds)), s.rows_written,
-        s.capture_drops, s.decode_errors, s.rows_held);
+        format_count(rate(s.flows_done, b.flows_done, seconds)), s.rows_written, s.capture_drops,
+        s.decode_errors, s.rows_held);
 }
 
 std::vector<std::string> format_final_stats(const StatsSnapshot& s, double seconds) {
@@ -75,10 +75,10 @@ std::vector<std::string> format_final_stats(const StatsSnapshot& s, double secon
     lines.push_back(fmt::format("final: {:.3f} s, {} packets ({}/s), {} bytes ({}/s)", secs,
                                 s.packets, format_count(rate(s.packets, 0, secs)), s.bytes,
                                 format_bytes(rate(s.bytes, 0, secs))));
-    lines.push_back(fmt::format("final: {} flows, {} rows written, {} rows held during write "
-                                "errors, {} capture drops, {} packets not decoded",
-                                s.flows_done, s.rows_written, s.rows_held, s.capture_drops,
-                                s.decode_errors));
+    lines.push_back(
+        fmt::format("final: {} flows, {} rows written, {} rows held during write "
+                    "errors, {} capture drops, {} packets not decoded",
+                    s.flows_done, s.rows_written, s.rows_held, s.capture_drops, s.decode_errors));
     for (const auto& [name, value] : s.details) {
         if (value != 0) {
             lines.push_back(fmt::format("final: {} {}", name, value));

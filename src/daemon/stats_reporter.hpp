@@ -28,7 +28,7 @@ struct StatsSnapshot {
     std::uint64_t flows_active = 0;   ///< flows in the tables now
     std::uint64_t flows_done = 0;     ///< flows finished and emitted
     std::uint64_t rows_written = 0;
-    std::uint64_t rows_held = 0;      ///< output.rows_held_io: rows held during write errors
+    std::uint64_t rows_held = 0;  ///< output.rows_held_io: rows held during write errors
     /// Named counters for the final statistics (`decode.truncated_ipv4`, …); zeros are skipped.
     std::vector<std::pair<std::string, std::uint64_t>> details;
 };

@@ -22,19 +22,21 @@ using namespace wire;
 
 constexpr int kMaxTunnelDepth = 4;       // nested GRE/IP-in-IP levels followed
 constexpr int kMaxIpv6ExtHeaders = 128;  // bounds the work on hostile chains
-constexpr std::size_t kNoEnd = std::numeric_limits<std::size_t>::max();
+constexpr std::uint32_t kNoEnd = std::numeric_limits<std::uint32_t>::max();
 
 enum class Net : std::uint8_t { Ipv4, Ipv6 };
 
-/// Where the link layer says the network layer starts.
+/// Where the link layer says the network layer starts. Offsets fit 32 bits (cap_len does);
+/// the struct stays at 12 bytes so that it is returned in registers through the walk.
 struct LinkResult {
+    std::uint32_t off = 0;       ///< offset of the IP header in the frame
+    std::uint32_t end = kNoEnd;  ///< end of usable frame bytes when less than cap_len (FCS)
     DecodeStatus status = DecodeStatus::Ok;
     Net net = Net::Ipv4;
-    bool behind = false;       ///< reached through MPLS or PPPoE
-    bool vlan = false;         ///< one or more 802.1Q/802.1ad tags before the network layer
-    std::size_t off = 0;       ///< offset of the IP header in the frame
-    std::size_t end = kNoEnd;  ///< end of usable frame bytes when less than cap_len (FCS)
+    bool behind = false;  ///< reached through MPLS or PPPoE
+    bool vlan = false;    ///< one or more 802.1Q/802.1ad tags before the network layer
 };
+static_assert(sizeof(LinkResult) <= 16);
 
 constexpr LinkResult link_fail(DecodeStatus s) noexcept {
     LinkResult r;
@@ -45,7 +47,7 @@ constexpr LinkResult link_fail(DecodeStatus s) noexcept {
 constexpr LinkResult link_ip(Net n, std::size_t off, bool behind = false) noexcept {
     LinkResult r;
     r.net = n;
-    r.off = off;
+    r.off = static_cast<std::uint32_t>(off);
     r.behind = behind;
     return r;
 }
@@ -438,7 +440,7 @@ LinkResult Walker::radiotap(ByteSpan s, std::size_t off, std::uint32_t wire_len)
     if ((flags & 0x10) != 0) {
         const std::size_t fcs_end = wire_len >= kEthernetFcsLen ? wire_len - kEthernetFcsLen : 0;
         if (fcs_end < s.size()) {
-            r.end = fcs_end;
+            r.end = static_cast<std::uint32_t>(fcs_end);
             c_.count(DecodeEvent::RadiotapFcsRemoved);
         }
     }
@@ -928,14 +930,20 @@ DecodeStatus Decoder::decode(const capture::RawPacketView& view, PacketMeta& met
     const ByteSpan frame{view.data, view.data != nullptr ? view.cap_len : 0U};
 
     Walker w(counters_, tunnels_);
-    const LinkResult link = w.link(frame, 0, view.link_type, view.wire_len, false);
+    // Untagged Ethernet/IPv4 is most of the traffic: skip the link-type walk for it (same result
+    // as from_ethernet() gives).
+    const LinkResult link =
+        FM_LIKELY(view.link_type == kLinkEthernet && frame.size() >= kEthernetHeaderLen &&
+                  load_be16(frame, 12) == kEtherTypeIpv4)
+            ? link_ip(Net::Ipv4, kEthernetHeaderLen)
+            : w.link(frame, 0, view.link_type, view.wire_len, false);
     DecodeStatus st = link.status;
     if (st == DecodeStatus::Ok) {
         if (!ipv6_ && (link.net != Net::Ipv4 || link.behind)) {
             // IPv4-only mode reproduces the reference's input: plain IPv4 under the link layer.
             st = DecodeStatus::FilteredNotIpv4;
         } else {
-            const ByteSpan s = frame.first(std::min(link.end, frame.size()));
+            const ByteSpan s = frame.first(std::min<std::size_t>(link.end, frame.size()));
             st =
                 link.net == Net::Ipv4 ? w.ipv4(s, link.off, meta, 0) : w.ipv6(s, link.off, meta, 0);
             if (link.behind) {

@@ -146,8 +146,7 @@ RotatingCsvWriter::RotatingCsvWriter(const config::OutputConfig& cfg, std::strin
     std::error_code ec;
     fs::create_directories(directory_, ec);
     if (ec) {
-        throw OutputError(fmt::format("{}: cannot create: {}", what_dir, ec.message()),
-                          ec.value());
+        throw OutputError(fmt::format("{}: cannot create: {}", what_dir, ec.message()), ec.value());
     }
     if (!fs::is_directory(directory_, ec)) {
         throw OutputError(fmt::format("{}: not a directory", what_dir), ENOTDIR);
@@ -265,8 +264,7 @@ int RotatingCsvWriter::open_file() noexcept {
             partial_path_ = cfg_.file + ".partial";
             fd_ = ::open(partial_path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
             if (fd_ < 0 && errno == ENOENT && ensure_directory() == 0) {
-                fd_ = ::open(partial_path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
-                             0644);
+                fd_ = ::open(partial_path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
             }
         } else {
             const std::string stamp = utc_stamp(clock_.wall());
@@ -283,8 +281,8 @@ int RotatingCsvWriter::open_file() noexcept {
                 // O_RDWR: recover_orphan() reads the file back if its name is removed.
                 fd_ = ::open(partial_path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
                 if (fd_ < 0 && errno == ENOENT && ensure_directory() == 0) {
-                    fd_ = ::open(partial_path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
-                                 0644);
+                    fd_ =
+                        ::open(partial_path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
                 }
                 if (fd_ >= 0 || errno != EEXIST) {
                     break;
@@ -414,8 +412,7 @@ void RotatingCsvWriter::apply_retention() noexcept {
         for (const auto& entry : fs::directory_iterator(directory_, ec)) {
             std::string stamp;
             std::uint64_t seq = 0;
-            if (parse_final_name(entry.path().filename().string(), cfg_.file_prefix, stamp,
-                                 seq)) {
+            if (parse_final_name(entry.path().filename().string(), cfg_.file_prefix, stamp, seq)) {
                 files.push_back({std::move(stamp), seq, entry.path()});
             }
         }
@@ -428,8 +425,8 @@ void RotatingCsvWriter::apply_retention() noexcept {
         const std::size_t excess = files.size() - cfg_.keep_files;
         for (std::size_t i = 0; i < excess; ++i) {
             if (!fs::remove(files[i].path, ec) && ec) {
-                output_log()->warn("output: cannot remove old file {}: {}",
-                                   files[i].path.string(), ec.message());
+                output_log()->warn("output: cannot remove old file {}: {}", files[i].path.string(),
+                                   ec.message());
             }
         }
     } catch (const std::exception& e) {
@@ -496,9 +493,8 @@ WriteStatus RotatingCsvWriter::write_rows(std::string_view text, std::size_t row
         file_rows_ += take_rows;
         st.bytes += take_bytes;
         st.rows += take_rows;
-        if (rotating() &&
-            ((cfg_.rotate_max_rows != 0 && file_rows_ >= cfg_.rotate_max_rows) ||
-             (cfg_.rotate_max_bytes != 0 && file_bytes_ >= cfg_.rotate_max_bytes))) {
+        if (rotating() && ((cfg_.rotate_max_rows != 0 && file_rows_ >= cfg_.rotate_max_rows) ||
+                           (cfg_.rotate_max_bytes != 0 && file_bytes_ >= cfg_.rotate_max_bytes))) {
             if (const int e = finish_file(); e != 0) {
                 st.error = e;  // the rows are in the file; finishing it is retried
                 return st;

@@ -80,6 +80,7 @@ void WriterThread::stop_fast() {
 }
 
 void WriterThread::join() {
+    const std::lock_guard lock(join_mutex_);
     if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) {
         thread_.join();
     }

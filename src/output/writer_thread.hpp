@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -58,7 +59,7 @@ bool push_rows(RowQueue& queue, moodycamel::ProducerToken& token, RowChunk&& chu
                const std::atomic<bool>* abandon = nullptr);
 
 struct WriterThreadOptions {
-    std::uint64_t hold_max_bytes = 64ull << 20;  ///< output.hold_max_bytes
+    std::uint64_t hold_max_bytes = 64ull << 20;      ///< output.hold_max_bytes
     std::chrono::milliseconds retry_interval{1000};  ///< retry held rows this often
     std::chrono::milliseconds poll_interval{100};    ///< longest sleep on an empty queue
     std::chrono::milliseconds log_interval{10000};   ///< at most one error line per interval
@@ -68,15 +69,15 @@ struct WriterThreadOptions {
 /// Counter snapshot; each value is read with a relaxed load (stats reporter).
 struct WriterStats {
     std::uint64_t rows_written = 0;
-    std::uint64_t bytes_written = 0;   ///< row bytes, headers not included
-    std::uint64_t chunks = 0;          ///< chunks taken from the queue
+    std::uint64_t bytes_written = 0;  ///< row bytes, headers not included
+    std::uint64_t chunks = 0;         ///< chunks taken from the queue
     std::uint64_t files_closed = 0;
-    std::uint64_t write_errors = 0;    ///< failed attempts (each retry counts)
-    std::uint64_t rows_held_io = 0;    ///< output.rows_held_io: rows that had to be held
-    std::uint64_t rows_held_now = 0;   ///< rows in the hold buffer at the moment
+    std::uint64_t write_errors = 0;   ///< failed attempts (each retry counts)
+    std::uint64_t rows_held_io = 0;   ///< output.rows_held_io: rows that had to be held
+    std::uint64_t rows_held_now = 0;  ///< rows in the hold buffer at the moment
     std::uint64_t bytes_held_now = 0;
-    std::uint64_t rows_lost = 0;       ///< only after stop_fast() with the output still failing
-    std::uint64_t heartbeat = 0;       ///< loop iterations; advances while the thread is alive
+    std::uint64_t rows_lost = 0;  ///< only after stop_fast() with the output still failing
+    std::uint64_t heartbeat = 0;  ///< loop iterations; advances while the thread is alive
 };
 
 class WriterThread {
@@ -102,10 +103,10 @@ public:
     void stop();
 
     /// Fast end (second signal): writes what is queued and held with one attempt, counts what
-    /// could not be written as rows_lost, closes the file and exits. Any thread; does not wait
-    /// for the thread unless it is called from the thread that owns this object.
+    /// could not be written as rows_lost, closes the file and exits. Any thread, also a signal
+    /// watcher while another thread waits in stop(); does not wait.
     void request_fast_stop() noexcept;
-    /// request_fast_stop() and wait for the thread.
+    /// request_fast_stop() and wait for the thread (safe while another thread is in stop()).
     void stop_fast();
 
     /// True once the thread has left its loop (after stop or stop_fast).
@@ -129,6 +130,7 @@ private:
     RotatingCsvWriter& writer_;
     WriterThreadOptions opt_;
     std::thread thread_;
+    std::mutex join_mutex_;  ///< stop() and stop_fast() may wait from two threads at once
 
     // Written by the control thread, read by the writer thread.
     std::atomic<int> stop_mode_{0};

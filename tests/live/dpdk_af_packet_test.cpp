@@ -3,13 +3,13 @@
 // private network namespace, while tcpreplay sends captures into the other end: every flow of
 // the offline run must come out with identical count-based columns (times are the TSC's). The
 // EAL starts once per process, so this scenario is a program of its own. Needs root.
-#include <unistd.h>
-
 #include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -31,8 +31,16 @@ TEST(DpdkAfPacket, ReplayedCapturesGiveTheOfflineFlows) {
     config::CaptureConfig cfg;
     cfg.source = config::CaptureSource::Dpdk;
     cfg.dpdk.eal_args = {
-        "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry", "-l", "0", "-m", "256",
-        "--log-level=notice", fmt::format("--file-prefix=fmtest{}", getpid()),
+        "--no-huge",
+        "--no-pci",
+        "--no-shconf",
+        "--no-telemetry",
+        "-l",
+        "0",
+        "-m",
+        "256",
+        "--log-level=notice",
+        fmt::format("--file-prefix=fmtest{}", getpid()),
         // 2 kB frames hold a full Ethernet frame; a deep ring absorbs a top-speed replay.
         fmt::format("--vdev=net_af_packet0,iface={},framesz=2048,blocksz=4096,framecnt=8192",
                     ns.capture_if()),
@@ -52,8 +60,8 @@ TEST(DpdkAfPacket, ReplayedCapturesGiveTheOfflineFlows) {
 
     // Ethernet captures with frames up to 1514 bytes (the PMD drops what does not fit one
     // mbuf): IPv4 and IPv6, TCP and UDP (QUIC).
-    for (const char* file : {"tcp/three_http_streams.pcap", "large/netflix.pcap",
-                             "ipv6/ipv6.pcap", "udp/quic.pcap"}) {
+    for (const char* file :
+         {"tcp/three_http_streams.pcap", "large/netflix.pcap", "ipv6/ipv6.pcap", "udp/quic.pcap"}) {
         const std::string pcap = capture_path(file);
         ASSERT_TRUE(is_ethernet(pcap)) << file << ": tcpreplay sends frames onto Ethernet";
         const RunResult offline = offline_rows(pcap, config::FlowConfig{});
@@ -71,9 +79,9 @@ TEST(DpdkAfPacket, ReplayedCapturesGiveTheOfflineFlows) {
         EXPECT_TRUE(missing.empty()) << file << ": " << missing;
         EXPECT_EQ(live.rows.size(), offline.rows.size()) << file;
         // TSC time is wall-clock time: the flows started during this replay.
-        const Micros before_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                                     wall_before.time_since_epoch())
-                                     .count();
+        const Micros before_us =
+            std::chrono::duration_cast<std::chrono::microseconds>(wall_before.time_since_epoch())
+                .count();
         for (const auto& r : live.rows) {
             EXPECT_GE(r.first_ts_us, before_us - 1'000'000) << flow_identity(r);
             EXPECT_LE(r.first_ts_us, before_us + 60'000'000) << flow_identity(r);

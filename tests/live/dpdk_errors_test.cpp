@@ -2,9 +2,9 @@
 // DPDK set-up errors that a user makes: a port that does not exist is a configuration error
 // (exit 78) whose message lists the ports there are. A program of its own (one EAL per
 // process); uses only the net_null virtual device, so it needs neither root nor hugepages.
-#include <unistd.h>
-
 #include <string>
+
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -18,9 +18,17 @@ namespace {
 TEST(DpdkErrors, UnknownPortIsAConfigErrorListingThePorts) {
     config::CaptureConfig cfg;
     cfg.source = config::CaptureSource::Dpdk;
-    cfg.dpdk.eal_args = {"--no-huge", "--no-pci", "--no-shconf", "--no-telemetry", "-l", "0",
-                         "-m", "128", "--log-level=notice",
-                         fmt::format("--file-prefix=fmtest{}", getpid()), "--vdev=net_null0"};
+    cfg.dpdk.eal_args = {"--no-huge",
+                         "--no-pci",
+                         "--no-shconf",
+                         "--no-telemetry",
+                         "-l",
+                         "0",
+                         "-m",
+                         "128",
+                         "--log-level=notice",
+                         fmt::format("--file-prefix=fmtest{}", getpid()),
+                         "--vdev=net_null0"};
     cfg.dpdk.ports = {0, 5};
     try {
         capture::DpdkCapture dpdk(cfg);

@@ -5,13 +5,13 @@
 // (the EAL starts once per process, so this scenario is a program of its own); one capture has
 // 16 kB frames, which arrive as chained mbufs. net_pcap has no RSS: asking for two queues must
 // fall back to one queue per port with software dispatch.
-#include <unistd.h>
-
 #include <chrono>
 #include <memory>
 #include <set>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -52,8 +52,14 @@ TEST(DpdkPcap, EachPortGivesExactlyTheOfflineRowsOfItsFile) {
     };
     config::CaptureConfig cfg;
     cfg.source = config::CaptureSource::Dpdk;
-    cfg.dpdk.eal_args = {"--no-huge", "--no-pci", "--no-shconf", "--no-telemetry",
-                         "-l",        "0",        "-m",          "256",
+    cfg.dpdk.eal_args = {"--no-huge",
+                         "--no-pci",
+                         "--no-shconf",
+                         "--no-telemetry",
+                         "-l",
+                         "0",
+                         "-m",
+                         "256",
                          "--log-level=notice",
                          fmt::format("--file-prefix=fmtest{}", getpid())};
     for (std::size_t i = 0; i < files.size(); ++i) {
@@ -82,8 +88,7 @@ TEST(DpdkPcap, EachPortGivesExactlyTheOfflineRowsOfItsFile) {
         EXPECT_TRUE(src.driver_timestamps()) << "net_pcap fills the rx time stamp field";
         const RunResult offline = offline_rows(files[i], config::FlowConfig{});
         const RunResult live = run_source(
-            src, config::FlowConfig{},
-            [&](std::uint64_t n) { return n >= offline.frames; },
+            src, config::FlowConfig{}, [&](std::uint64_t n) { return n >= offline.frames; },
             Clock::now() + std::chrono::seconds(60));
         EXPECT_EQ(live.frames, offline.frames) << files[i];
         const auto want = csv_lines(offline.rows);
@@ -120,8 +125,8 @@ TEST(DpdkPcap, EachPortGivesExactlyTheOfflineRowsOfItsFile) {
 TEST(DpdkPcap, SecondEalInitialisationIsRefused) {
     config::CaptureConfig cfg;
     cfg.source = config::CaptureSource::Dpdk;
-    cfg.dpdk.eal_args = {"--no-huge", "--no-pci", "--no-shconf", "--no-telemetry", "-l", "0",
-                         "--log-level=notice"};
+    cfg.dpdk.eal_args = {"--no-huge", "--no-pci", "--no-shconf",       "--no-telemetry",
+                         "-l",        "0",        "--log-level=notice"};
     cfg.dpdk.ports.clear();
     // When this test runs alone, this first attempt takes the EAL (and fails: no port).
     try {

@@ -5,20 +5,25 @@
 // `flowmeterd -f CAPTURE -o offline.csv` must be in live.csv with identical count-based
 // columns (time-based columns differ by the replay timing). Needs root; argv[1] is the
 // flowmeterd executable.
-#include <sys/types.h>
-
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -87,11 +92,59 @@ std::multiset<std::string> csv_signatures(const std::string& path) {
     return sigs;
 }
 
-/// Starts flowmeterd with `args` inside the namespace; stdout and stderr go to `log`.
+/// A systemd-style notification socket (NOTIFY_SOCKET): flowmeterd sends READY=1 once its
+/// capture runs, which is the moment frames sent into the pair are certain to be seen. (An
+/// AF_PACKET socket appears in the namespace earlier, while libpcap still sets up the ring,
+/// and frames in that window are lost.)
+class NotifySocket {
+public:
+    explicit NotifySocket(std::string path) : path_(std::move(path)) {
+        fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path_.c_str());
+        if (fd_ < 0 || bind(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+            throw std::runtime_error("cannot bind " + path_);
+        }
+    }
+    ~NotifySocket() {
+        close(fd_);
+        unlink(path_.c_str());
+    }
+    NotifySocket(const NotifySocket&) = delete;
+    NotifySocket& operator=(const NotifySocket&) = delete;
+
+    const std::string& path() const noexcept { return path_; }
+
+    /// Waits up to `limit` for a datagram containing READY=1.
+    bool wait_ready(std::chrono::milliseconds limit) {
+        const auto end = Clock::now() + limit;
+        while (Clock::now() < end) {
+            pollfd p{fd_, POLLIN, 0};
+            if (poll(&p, 1, 50) == 1) {
+                char buf[4096];
+                const ssize_t n = recv(fd_, buf, sizeof buf, 0);
+                if (n > 0 && std::string(buf, static_cast<std::size_t>(n)).find("READY=1") !=
+                                 std::string::npos) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+private:
+    std::string path_;
+    int fd_ = -1;
+};
+
+/// Starts flowmeterd with `args` inside the namespace; stdout and stderr go to `log`;
+/// NOTIFY_SOCKET names `notify`.
 pid_t start_in_namespace(const VethNamespace& ns, const std::vector<std::string>& args,
-                         const std::string& log) {
+                         const std::string& log, const std::string& notify) {
     const pid_t pid = fork();
     if (pid == 0) {
+        setenv("NOTIFY_SOCKET", notify.c_str(), 1);
         const int target = open(ns.path().c_str(), O_RDONLY | O_CLOEXEC);
         if (target < 0 || setns(target, CLONE_NEWNET) != 0) {
             _exit(126);
@@ -118,14 +171,15 @@ std::size_t packet_sockets(const VethNamespace& ns) {
     return n == 0 ? 0 : n - 1;
 }
 
-/// Waits for `pid` up to `limit`; returns its exit status, -1 if killed, -2 on time-out.
+/// Waits for `pid` up to `limit`; returns its exit status, -2 on time-out, or -100 - N when
+/// signal N killed it.
 int wait_exit(pid_t pid, std::chrono::seconds limit) {
     const auto end = Clock::now() + limit;
     while (Clock::now() < end) {
         int status = 0;
         const pid_t r = waitpid(pid, &status, WNOHANG);
         if (r == pid) {
-            return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+            return WIFEXITED(status) ? WEXITSTATUS(status) : -100 - WTERMSIG(status);
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -157,21 +211,30 @@ TEST(LiveCli, SigtermEndsALiveCaptureWithEveryOfflineFlowWritten) {
 
     const std::string live_csv = dir + "/live.csv";
     const std::string log = dir + "/flowmeterd.log";
-    const pid_t pid = start_in_namespace(ns, {"-i", ns.capture_if(), "-o", live_csv}, log);
+    NotifySocket notify(dir + "/notify");
+    const pid_t pid =
+        start_in_namespace(ns, {"-i", ns.capture_if(), "-o", live_csv}, log, notify.path());
     ASSERT_GT(pid, 0);
-    // Capturing once its AF_PACKET socket exists in the namespace.
+#ifdef FM_HAVE_SYSTEMD
+    // Built with libsystemd: flowmeterd says READY=1 once its capture runs.
+    const bool ready = notify.wait_ready(std::chrono::seconds(20));
+#else
+    // No notifications in this build: wait for the capture socket, then give libpcap time to
+    // set up its ring.
+    bool ready = false;
     const auto deadline = Clock::now() + std::chrono::seconds(20);
-    while (packet_sockets(ns) == 0 && Clock::now() < deadline) {
-        if (waitpid(pid, nullptr, WNOHANG) == pid) {
-            FAIL() << "flowmeterd exited before capturing:\n" << slurp(log);
-        }
+    while (!ready && Clock::now() < deadline) {
+        ready = packet_sockets(ns) > 0;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    if (packet_sockets(ns) == 0) {
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+#endif
+    if (!ready) {
         kill(pid, SIGKILL);
         waitpid(pid, nullptr, 0);
-        FAIL() << "flowmeterd opened no capture socket within 20 s:\n" << slurp(log);
+        FAIL() << "flowmeterd did not start capturing within 20 s:\n" << slurp(log);
     }
+    ASSERT_GT(packet_sockets(ns), 0u) << "READY=1 but no capture socket in the namespace";
     ns.replay(pcap);
     // Frames reach the ring at once; the kernel hands a partly filled block over after the
     // block timeout. A second is ample before asking the daemon to stop.
@@ -198,7 +261,8 @@ TEST(LiveCli, SigtermEndsALiveCaptureWithEveryOfflineFlowWritten) {
         }
     }
     EXPECT_EQ(missing, 0u) << missing << " of " << offline.size() << " rows" << report
-                           << "\nflowmeterd log:\n" << slurp(log);
+                           << "\nflowmeterd log:\n"
+                           << slurp(log);
 }
 
 }  // namespace

@@ -159,8 +159,8 @@ public:
         send_if_ = fmt::format("fms{}x{}", pid % 1000000, sequence);
         ++sequence;
         start_holder();
-        run_checked(in_ns({"ip", "link", "add", capture_if_, "type", "veth", "peer", "name",
-                           send_if_}));
+        run_checked(
+            in_ns({"ip", "link", "add", capture_if_, "type", "veth", "peer", "name", send_if_}));
         run_checked(in_ns({"sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"}));
         run_checked(in_ns({"sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1"}));
         for (const std::string& dev : {capture_if_, send_if_}) {
@@ -213,8 +213,8 @@ public:
     }
 
     /// Sends the frames of `pcap` into the send end (tcpreplay); returns tcpreplay's output.
-    std::string replay(const std::string& pcap, const std::vector<std::string>& speed = {
-                                                    "--topspeed"}) const {
+    std::string replay(const std::string& pcap,
+                       const std::vector<std::string>& speed = {"--topspeed"}) const {
         std::vector<std::string> argv = in_ns({"tcpreplay", "-i", send_if_});
         argv.insert(argv.end(), speed.begin(), speed.end());
         argv.push_back(pcap);

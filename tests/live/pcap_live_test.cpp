@@ -7,8 +7,6 @@
 // filters, and the errors (bad filter, unknown interface). Needs root for the namespace;
 // without it every test is skipped and the program exits 77. (The missing-privilege error is
 // tested by pcap_privilege_test.cpp, which runs as any user.)
-#include <sys/types.h>
-
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -20,6 +18,7 @@
 #include <vector>
 
 #include <pcap/pcap.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -94,8 +93,7 @@ protected:
 
     /// Captures with `src` on its own thread until `expected` frames came, while the capture
     /// is replayed into the send end.
-    RunResult capture_replay(PcapLiveSource& src, const std::string& pcap,
-                             std::uint64_t expected) {
+    RunResult capture_replay(PcapLiveSource& src, const std::string& pcap, std::uint64_t expected) {
         RunResult live;
         std::thread reader([&] {
             live = run_source(
@@ -280,6 +278,34 @@ TEST_F(PcapLiveNetns, BpfFilterKeepsOnlyMatchingFrames) {
     EXPECT_TRUE(missing.empty()) << missing;
 }
 
+TEST_F(PcapLiveNetns, KernelDropsAreCountedWhenTheRingOverflows) {
+    // A 1 MiB ring that nobody reads while 2.6 MB of frames arrive: the kernel must drop, and
+    // what was delivered plus what was dropped must account for every frame sent.
+    const std::string pcap = capture_path("large/netflix.pcap");
+    const RunResult offline = offline_rows(pcap, config::FlowConfig{});
+    PcapLiveOptions options = test_options();
+    options.buffer_bytes = 1u << 20;
+    auto src = open(live_config(ns_->capture_if()), options);
+    EXPECT_EQ(src->buffer_bytes(), 1u << 20);
+    ns_->replay(pcap);
+    capture::RawBatch batch;
+    std::uint64_t delivered = 0;
+    int quiet = 0;
+    while (quiet < 3) {
+        const std::size_t n = src->next_batch(batch);
+        delivered += n;
+        quiet = n == 0 ? quiet + 1 : 0;
+    }
+    src->refresh_stats();
+    const capture::PcapLiveStats st = src->stats();
+    EXPECT_GT(st.kernel_drops, 0u) << "a full ring must show up as kernel drops";
+    EXPECT_EQ(src->drops(), st.kernel_drops + st.interface_drops);
+    EXPECT_LT(delivered, offline.frames);
+    EXPECT_EQ(delivered + st.kernel_drops, offline.frames)
+        << "delivered " << delivered << ", dropped " << st.kernel_drops << ", received "
+        << st.received;
+}
+
 // --- errors -------------------------------------------------------------------------------------
 
 TEST_F(PcapLiveNetns, BadFilterIsAConfigErrorNamingTheExpression) {
@@ -293,8 +319,7 @@ TEST_F(PcapLiveNetns, BadFilterIsAConfigErrorNamingTheExpression) {
         EXPECT_EQ(e.exit_code(), 78);
         EXPECT_NE(std::string(e.what()).find("\"tcp and and port\""), std::string::npos)
             << e.what();
-        EXPECT_NE(std::string(e.what()).find("capture.bpf_filter"), std::string::npos)
-            << e.what();
+        EXPECT_NE(std::string(e.what()).find("capture.bpf_filter"), std::string::npos) << e.what();
     }
 }
 

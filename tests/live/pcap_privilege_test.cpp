@@ -2,11 +2,10 @@
 // Live capture without the privilege for it: the error names the missing capability
 // (CAP_NET_RAW) and both ways to grant it (setcap, systemd AmbientCapabilities=), and carries
 // exit status 77 (EX_NOPERM). Runs as any user: as root, the child drops root first.
-#include <sys/types.h>
-
 #include <cstdio>
 
 #include <grp.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>

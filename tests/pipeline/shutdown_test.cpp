@@ -250,10 +250,10 @@ TEST(Backpressure, FullQueuesWaitAndLoseNothing) {
     cfg.pipeline.queue_capacity = 256;  // tiny packet queues
     cfg.flow.max_flows = 100000;
 
-    // A small writer queue, chunks of about one row batch, and a writer that does not read
-    // until a worker had to wait for it: the workers stall, their packet queues fill, and the
+    // One row per chunk (output::kRowQueueDepth chunks fill a worker's share of the queue) and
+    // a writer that does not read until a worker had to wait for it: the workers stall, their packet queues fill, and the
     // capture thread has to wait too. Then everything must still arrive.
-    auto rows = output::make_row_queue(2, cfg.pipeline.workers);
+    auto rows = output::make_row_queue(cfg.pipeline.workers);
     auto source = open(pcap);
     daemon::PipelineOptions options;
     options.chunk_bytes = 1;
@@ -299,7 +299,7 @@ TEST(Backpressure, FullQueuesWaitAndLoseNothing) {
 TEST(Layout, BadConfigurationsFailAtStartup) {
     const auto pcap = make_capture(10, 5);
     auto source = open(pcap);
-    auto rows = output::make_row_queue(4, 2);
+    auto rows = output::make_row_queue(2);
     config::DaemonConfig cfg;
     cfg.flow.max_flows = 1000;
 
@@ -332,7 +332,7 @@ TEST(Layout, PinsWorkersAndReportsImpossiblePinning) {
     }
     cfg.pipeline.cpu_affinity = {0, CPU_SETSIZE - 1};  // no machine here has that many CPUs
     auto source = open(pcap);
-    auto rows = output::make_row_queue(4, 2);
+    auto rows = output::make_row_queue(2);
     daemon::Pipeline pipeline(cfg, {source.get()}, *rows);
     EXPECT_THROW(pipeline.start(), daemon::PipelineError);
 }

@@ -32,9 +32,8 @@ CliResult parse(std::initializer_list<const char*> args,
 class TempConfig {
 public:
     explicit TempConfig(const std::string& text) {
-        path_ = (fs::temp_directory_path() /
-                 ("flowmeterd-cli-" + std::to_string(getpid()) + "-" + std::to_string(++n_) +
-                  ".yaml"))
+        path_ = (fs::temp_directory_path() / ("flowmeterd-cli-" + std::to_string(getpid()) + "-" +
+                                              std::to_string(++n_) + ".yaml"))
                     .string();
         std::ofstream(path_) << text;
     }
@@ -51,7 +50,7 @@ TEST(Cli, SeedFileFlagsAndDefaults) {
     EXPECT_EQ(r.action, CliAction::Run);
     EXPECT_EQ(r.config.capture.source, CaptureSource::PcapFile);
     EXPECT_EQ(r.config.capture.files, std::vector<std::string>{"capture.pcap"});
-    EXPECT_EQ(r.config.output.file, "flows.csv");  // seed default of -o
+    EXPECT_EQ(r.config.output.file, "flows.csv");           // seed default of -o
     EXPECT_EQ(r.config.flow.flow_timeout_us, 120'000'000);  // seed default of -t
     EXPECT_EQ(r.config.capture.max_packets, 0u);            // seed default of -c: no limit
     EXPECT_TRUE(r.config_path.empty());
@@ -123,11 +122,11 @@ TEST(Cli, FlagsBeatTheFileWhichBeatsDefaults) {
     const CliResult r =
         parse({"--config", file.path(), "--workers", "3", "-t", "90", "--timezone", "UTC"});
     EXPECT_EQ(r.config_path, file.path());
-    EXPECT_EQ(r.config.pipeline.workers, 3u);              // flag
-    EXPECT_EQ(r.config.flow.flow_timeout_us, 90'000'000);  // flag
-    EXPECT_EQ(r.config.output.timezone, "UTC");            // flag
-    EXPECT_EQ(r.config.flow.profile, Profile::V4);         // file
-    EXPECT_EQ(r.config.output.directory, "/srv/flows");    // file
+    EXPECT_EQ(r.config.pipeline.workers, 3u);                                       // flag
+    EXPECT_EQ(r.config.flow.flow_timeout_us, 90'000'000);                           // flag
+    EXPECT_EQ(r.config.output.timezone, "UTC");                                     // flag
+    EXPECT_EQ(r.config.flow.profile, Profile::V4);                                  // file
+    EXPECT_EQ(r.config.output.directory, "/srv/flows");                             // file
     EXPECT_EQ(r.config.capture.files, std::vector<std::string>{"from-file.pcap"});  // file
     EXPECT_EQ(r.config.output.file, "");  // daemon mode: rotating files, not flows.csv
     EXPECT_EQ(r.config.pipeline.queue_capacity, DaemonConfig{}.pipeline.queue_capacity);
@@ -186,10 +185,10 @@ TEST(Cli, BadFlagValuesAreConfigErrors) {
         {{"-f", "a", "-t", "0"}, "command line (-t)", "flow.flow_timeout_s"},
         {{"-f", "a", "-c", "-1"}, "command line (-c)", "capture.max_packets"},
         {{"-f", "a", "--profile", "cic2019"}, "command line (--profile)", "flow.profile"},
-        {{"-f", "a", "--timezone", "Nowhere/Town"}, "command line (--timezone)",
-         "output.timezone"},
+        {{"-f", "a", "--timezone", "Nowhere/Town"}, "command line (--timezone)", "output.timezone"},
         {{"-f", "a", "--log-level", "loud"}, "command line (--log-level)", "logging.level"},
-        {{"-f", "a", "--activity-timeout", "-3"}, "command line (--activity-timeout)",
+        {{"-f", "a", "--activity-timeout", "-3"},
+         "command line (--activity-timeout)",
          "flow.activity_timeout_s"},
         {{"-i", ""}, "command line (-i)", "capture.interface"},
     };
@@ -210,10 +209,10 @@ TEST(Cli, BadFlagValuesAreConfigErrors) {
 }
 
 TEST(Cli, UsageErrors) {
-    EXPECT_THROW(parse({}), UsageError);                                // nothing to read
-    EXPECT_THROW(parse({"-f", "a.pcap", "-i", "eth0"}), UsageError);    // both inputs
+    EXPECT_THROW(parse({}), UsageError);                              // nothing to read
+    EXPECT_THROW(parse({"-f", "a.pcap", "-i", "eth0"}), UsageError);  // both inputs
     EXPECT_THROW(parse({"-f", "a.pcap", "--no-such-flag"}), UsageError);
-    EXPECT_THROW(parse({"-f"}), UsageError);                            // missing value
+    EXPECT_THROW(parse({"-f"}), UsageError);  // missing value
     EXPECT_THROW(parse({"-f", "a.pcap", "stray"}), UsageError);
 }
 

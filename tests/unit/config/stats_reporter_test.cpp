@@ -93,8 +93,8 @@ TEST(StatsReporter, OneLinePerInterval) {
 }
 
 TEST(StatsReporter, IntervalZeroIsOff) {
-    StatsReporter r(0s, [] { return StatsSnapshot{}; }, nullptr,
-                    std::chrono::steady_clock::time_point{});
+    StatsReporter r(
+        0s, [] { return StatsSnapshot{}; }, nullptr, std::chrono::steady_clock::time_point{});
     EXPECT_FALSE(r.tick(std::chrono::steady_clock::time_point{} + 1000000s));
 }
 

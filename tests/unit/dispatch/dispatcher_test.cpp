@@ -107,10 +107,17 @@ TEST(Dispatcher, WaitsOnFullQueueAndDropsNothing) {
     auto queue = make_packet_queue(512);
     std::vector<PacketQueue*> queues{queue.get()};
     std::vector<std::int64_t> got;
-    // A slow worker: the producer must outrun it, find the queue full and wait.
-    std::thread consumer(consume, std::ref(*queue), kPackets, std::ref(got),
-                         std::chrono::microseconds(200));
     DispatchCounters counters;
+    // The worker does not start before the producer has found its queue full and waited: the
+    // wait path runs whatever the speed of either thread.
+    std::thread consumer([&] {
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        while (counters.queue_full_waits.load() == 0 &&
+               std::chrono::steady_clock::now() < give_up) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        consume(*queue, kPackets, got, std::chrono::microseconds(0));
+    });
     {
         Dispatcher dispatcher(queues, counters);
         for (std::size_t i = 0; i < kPackets; ++i) {

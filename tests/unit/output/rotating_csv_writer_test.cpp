@@ -51,7 +51,10 @@ struct FakeClock {
     std::chrono::steady_clock::time_point mono{};
 
     WriterClock clock() {
-        return WriterClock{[this] { return wall; }, [this] { return mono; }};
+        return WriterClock{[this] { return wall; },
+                           [this] {
+                               return mono;
+                           }};
     }
     void advance(std::chrono::seconds s) {
         wall += s;
@@ -166,9 +169,9 @@ TEST(RotatingCsvWriter, RotatesByRowsInsideOneWrite) {
     EXPECT_EQ(st.error, 0);
     EXPECT_EQ(st.rows, 7u);
     // two full files were closed on the spot; the third (1 row) is still open
-    EXPECT_EQ(complete_files(dir.path()),
-              (std::vector<std::string>{"flows-20231114T221320Z-0.csv",
-                                        "flows-20231114T221320Z-1.csv"}));
+    EXPECT_EQ(
+        complete_files(dir.path()),
+        (std::vector<std::string>{"flows-20231114T221320Z-0.csv", "flows-20231114T221320Z-1.csv"}));
     ASSERT_EQ(w.close(), 0);
     const std::vector<std::string> files = complete_files(dir.path());
     ASSERT_EQ(files.size(), 3u);
@@ -234,8 +237,7 @@ TEST(RotatingCsvWriter, RotatesByInterval) {
     EXPECT_TRUE(complete_files(dir.path()).empty());
     clk.advance(1s);
     EXPECT_EQ(w.tick(), 0);  // 60 s since the file was opened
-    EXPECT_EQ(complete_files(dir.path()),
-              std::vector<std::string>{"flows-20231114T221320Z-0.csv"});
+    EXPECT_EQ(complete_files(dir.path()), std::vector<std::string>{"flows-20231114T221320Z-0.csv"});
     EXPECT_TRUE(w.partial_path().empty());
 
     clk.advance(30s);
@@ -244,10 +246,10 @@ TEST(RotatingCsvWriter, RotatesByInterval) {
     // age is checked on write too: this row goes to a new file
     ASSERT_EQ(w.write_rows(rows_text(3, 4), 1).error, 0);
     ASSERT_EQ(w.close(), 0);
-    EXPECT_EQ(complete_files(dir.path()),
-              (std::vector<std::string>{"flows-20231114T221320Z-0.csv",
-                                        "flows-20231114T221450Z-0.csv",
-                                        "flows-20231114T221600Z-0.csv"}));
+    EXPECT_EQ(
+        complete_files(dir.path()),
+        (std::vector<std::string>{"flows-20231114T221320Z-0.csv", "flows-20231114T221450Z-0.csv",
+                                  "flows-20231114T221600Z-0.csv"}));
     EXPECT_EQ(all_rows(dir.path()), rows_text(0, 4));
 }
 
@@ -262,9 +264,9 @@ TEST(RotatingCsvWriter, RotateClosesTheCurrentFile) {
     EXPECT_EQ(complete_files(dir.path()).size(), 1u);
     ASSERT_EQ(w.write_rows(rows_text(1, 2), 1).error, 0);
     ASSERT_EQ(w.close(), 0);
-    EXPECT_EQ(complete_files(dir.path()),
-              (std::vector<std::string>{"flows-20231114T221320Z-0.csv",
-                                        "flows-20231114T221320Z-1.csv"}));
+    EXPECT_EQ(
+        complete_files(dir.path()),
+        (std::vector<std::string>{"flows-20231114T221320Z-0.csv", "flows-20231114T221320Z-1.csv"}));
     EXPECT_EQ(all_rows(dir.path()), rows_text(0, 2));
 }
 
@@ -276,9 +278,9 @@ TEST(RotatingCsvWriter, NamesAreUniqueAcrossRestarts) {
         ASSERT_EQ(w.write_rows(rows_text(run, run + 1), 1).error, 0);
         ASSERT_EQ(w.close(), 0);
     }
-    EXPECT_EQ(complete_files(dir.path()),
-              (std::vector<std::string>{"flows-20231114T221320Z-0.csv",
-                                        "flows-20231114T221320Z-1.csv"}));
+    EXPECT_EQ(
+        complete_files(dir.path()),
+        (std::vector<std::string>{"flows-20231114T221320Z-0.csv", "flows-20231114T221320Z-1.csv"}));
     const std::regex pattern(R"(flows-\d{8}T\d{6}Z-\d+\.csv)");
     for (const std::string& n : complete_files(dir.path())) {
         EXPECT_TRUE(std::regex_match(n, pattern)) << n;
@@ -302,17 +304,17 @@ TEST(RotatingCsvWriter, KeepFilesDeletesTheOldestOfItsPrefixOnly) {
     cfg.rotate_max_rows = 1;
     RotatingCsvWriter w(cfg, kHeader, clk.clock());
     // applied at start already: the two newest of the old ones remain (seq compared as numbers)
-    EXPECT_EQ(complete_files(dir.path()),
-              (std::vector<std::string>{"flows-20200101T000000Z-10.csv",
-                                        "flows-20200101T000000Z-9.csv", "flows-notes.csv",
-                                        "other-20100101T000000Z-0.csv"}));
+    EXPECT_EQ(
+        complete_files(dir.path()),
+        (std::vector<std::string>{"flows-20200101T000000Z-10.csv", "flows-20200101T000000Z-9.csv",
+                                  "flows-notes.csv", "other-20100101T000000Z-0.csv"}));
     ASSERT_EQ(w.write_rows(rows_text(0, 3), 3).error, 0);  // three files of one row
     ASSERT_EQ(w.close(), 0);
-    EXPECT_EQ(names_in(dir.path()),
-              (std::vector<std::string>{"flows-20190101T000000Z-0.csv.partial",
-                                        "flows-20231114T221320Z-1.csv",
-                                        "flows-20231114T221320Z-2.csv", "flows-notes.csv",
-                                        "other-20100101T000000Z-0.csv"}));
+    EXPECT_EQ(
+        names_in(dir.path()),
+        (std::vector<std::string>{"flows-20190101T000000Z-0.csv.partial",
+                                  "flows-20231114T221320Z-1.csv", "flows-20231114T221320Z-2.csv",
+                                  "flows-notes.csv", "other-20100101T000000Z-0.csv"}));
 }
 
 TEST(RotatingCsvWriter, EnospcWritesNothingAndRetryLosesNothing) {
@@ -327,8 +329,7 @@ TEST(RotatingCsvWriter, EnospcWritesNothingAndRetryLosesNothing) {
     EXPECT_EQ(st.error, ENOSPC);
     EXPECT_EQ(st.rows, 0u);
     EXPECT_EQ(st.bytes, 0u);
-    EXPECT_NE(w.last_error().find("No space left on device"), std::string::npos)
-        << w.last_error();
+    EXPECT_NE(w.last_error().find("No space left on device"), std::string::npos) << w.last_error();
     EXPECT_NE(w.last_error().find(".csv.partial"), std::string::npos) << w.last_error();
 
     w.inject_write_error_for_test(0);

@@ -95,12 +95,12 @@ std::map<int, std::vector<int>> read_rows(const std::string& dir, std::size_t* f
         }
     }
     std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
-        // same second for all files here: order by the sequence number N
-        auto seq = [](const std::string& s) {
+        // PREFIX-STAMP-N.csv: by time stamp, then by N as a number
+        auto key = [](const std::string& s) {
             const auto dash = s.rfind('-');
-            return std::stoul(s.substr(dash + 1));
+            return std::make_pair(s.substr(0, dash), std::stoul(s.substr(dash + 1)));
         };
-        return seq(a) < seq(b);
+        return key(a) < key(b);
     });
     if (files != nullptr) {
         *files = names.size();
@@ -226,10 +226,10 @@ TEST(WriterThread, BackpressureWhenTheHoldBufferIsFull) {
     });
     // the writer holds up to the bound, then stops taking; the queue fills; the producer waits
     ASSERT_TRUE(eventually([&] { return wt.stats().bytes_held_now >= opt.hold_max_bytes; }));
+    std::this_thread::sleep_for(100ms);  // the bulk being consumed when the bound was hit
     const WriterStats at_bound = wt.stats();
-    std::this_thread::sleep_for(100ms);
     const int stuck_at = pushed.load();
-    std::this_thread::sleep_for(100ms);
+    std::this_thread::sleep_for(200ms);
     EXPECT_EQ(pushed.load(), stuck_at) << "producer was not held back";
     EXPECT_LT(stuck_at, kChunks);
     EXPECT_EQ(wt.stats().chunks, at_bound.chunks) << "writer kept draining past the bound";
