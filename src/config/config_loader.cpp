@@ -440,7 +440,7 @@ bool known_timezone(const std::string& name) {
 
 class Checker {
 public:
-    Checker(const Origins& origins) : origins_(origins) {}
+    explicit Checker(const Origins& origins) : origins_(origins) {}
 
     [[noreturn]] void fail(std::string_view key, std::string message) const {
         throw ConfigError(origins_.where(key), std::string(key), std::move(message));

@@ -344,6 +344,33 @@ PipelineResult Pipeline::wait() {
         result.flow.evicted_table_full += c.evicted_table_full;
         result.flow.stubs_dropped += c.stubs_dropped;
     }
+    decoder_.counters().for_each([&result](std::string_view name, std::uint64_t v) {
+        result.counters.emplace_back(std::string(name), v);
+    });
+    const flow::FlowCounters& fc = result.flow;
+    const PipelineStats& ps = result.stats;
+    const std::pair<const char*, std::uint64_t> named[] = {
+        {"dispatch.packets", ps.packets_dispatched},
+        {"dispatch.bulk_enqueues", ps.bulk_enqueues},
+        {"dispatch.queue_full_waits", ps.queue_full_waits},
+        {"flow.packets_in", fc.packets_in},
+        {"flow.created", fc.flows_created},
+        {"flow.rows_emitted", fc.rows_emitted},
+        {"flow.dropped_single_packet", fc.dropped_single_packet},
+        {"flow.dropped_fin_repeat", fc.dropped_fin_repeat},
+        {"flow.ended_timeout", fc.ended_timeout},
+        {"flow.ended_fin_rst", fc.ended_fin_rst},
+        {"flow.ended_new_connection", fc.ended_new_connection},
+        {"flow.ended_drain", fc.ended_drain},
+        {"flow.expired_idle", fc.expired_idle},
+        {"flow.evicted_table_full", fc.evicted_table_full},
+        {"flow.stubs_dropped", fc.stubs_dropped},
+        {"output.rows_queued", ps.rows_queued},
+        {"output.queue_full_waits", ps.output_full_waits},
+    };
+    for (const auto& [name, v] : named) {
+        result.counters.emplace_back(name, v);
+    }
     result.source_errors = source_errors_;
     result.capture_error = capture_error_;
     return result;

@@ -22,6 +22,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "capture/packet_source.hpp"
@@ -93,6 +94,8 @@ struct PipelineStats {
 struct PipelineResult {
     PipelineStats stats;
     flow::FlowCounters flow;          ///< engine counters summed over workers
+    /// Named totals for the final statistics: decode.*, dispatch.*, flow.*, output.*.
+    std::vector<std::pair<std::string, std::uint64_t>> counters;
     std::vector<std::string> source_errors;  ///< one line per source that failed
     std::string capture_error;        ///< the capture thread stopped on an exception
     output::WriterStats writer;       ///< filled by run_pipeline only

@@ -198,7 +198,7 @@ private:
         if (retrans == nullptr || protocol != kProtoTcp) {
             return;
         }
-        const std::uint64_t f =
+        const std::uint32_t f =
             RetransMemory::fingerprint(fwd, p.seq, p.ack, p.payload, p.window);
         if (retrans->seen_before(f)) {
             if (fwd) {

@@ -241,7 +241,7 @@ TEST(Shutdown, SeveralSourcesAreOneStream) {
 }
 
 TEST(Backpressure, FullQueuesWaitAndLoseNothing) {
-    const auto pcap = make_capture(10000, 1000);
+    const auto pcap = make_capture(3000, 1000);
     config::DaemonConfig cfg;
     // cic2017 ends a flow at its first FIN: rows leave the engines all along the capture, not
     // only when the tables are drained at the end.
