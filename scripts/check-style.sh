@@ -18,7 +18,7 @@ for arg in "$@"; do
     case "$arg" in
         --fix) fix=1 ;;
         -h | --help)
-            sed -n '3,12p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '3,11p' "scripts/check-style.sh" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         -*)

@@ -24,7 +24,7 @@ while (($#)); do
             shift 2
             ;;
         -h | --help)
-            sed -n '3,7p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '3,7p' "scripts/demo.sh" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)

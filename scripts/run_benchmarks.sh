@@ -29,7 +29,7 @@ while (($#)); do
             shift
             ;;
         -h | --help)
-            sed -n '3,11p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '3,10p' "scripts/run_benchmarks.sh" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Quick start command 2 and the whole of CI: builds flowmeterd with AddressSanitizer and
-# UndefinedBehaviorSanitizer (debug, warnings as errors) and runs every test suite, then the style
-# checks, then the 'pipeline' suite again in a separate ThreadSanitizer build. Installs missing
-# Debian packages first (scripts/install-deps.sh). A skipped test counts as a failure: nothing
-# reports PASS for a test that did not run. Exit status 0 only when every stage passed.
+# UndefinedBehaviorSanitizer (gcc, debug, warnings as errors) and runs every test suite, then the
+# style checks, then the 'pipeline' suite again in a separate ThreadSanitizer build (clang).
+# Installs missing Debian packages first (scripts/install-deps.sh). A skipped test counts as a
+# failure: nothing reports PASS for a test that did not run. Exit status 0 only when no stage
+# failed; a stage with nothing to run is reported as NOT-RUN, never as PASS.
 #
 # Usage: scripts/test.sh [--clean]
 #   --clean   wipe the build directories first (default: reuse them, rebuild what changed)
@@ -26,7 +27,7 @@ for arg in "$@"; do
     case "$arg" in
         --clean) clean=1 ;;
         -h | --help)
-            sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '3,15p' "scripts/test.sh" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -99,13 +100,21 @@ sys.exit(1 if skipped else 0)
 PY
 }
 
-# Configures DIR with the given options, from scratch if it is not a configured build yet.
+# configure DIR COMPILER OPTION...: configures DIR for the C++ compiler COMPILER (g++ or
+# clang++), from scratch when it is not a configured build yet or was made with another compiler
+# (meson keeps the compiler of the first setup).
 configure() {
-    local dir=$1
-    shift
-    if ((clean)) || [[ ! -f "$dir/build.ninja" ]]; then
+    local dir=$1 compiler=$2 have=""
+    shift 2
+    local want=gcc
+    [[ "$compiler" == clang++ ]] && want=clang
+    if [[ -f "$dir/meson-info/intro-compilers.json" ]]; then
+        have=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["host"]["cpp"]["id"])' \
+            "$dir/meson-info/intro-compilers.json" 2>/dev/null || true)
+    fi
+    if ((clean)) || [[ ! -f "$dir/build.ninja" || "$have" != "$want" ]]; then
         rm -rf "$dir"
-        meson setup "$dir" "$@"
+        CXX=$compiler meson setup "$dir" "$@"
     else
         meson setup --reconfigure "$dir" "$@"
     fi
@@ -132,7 +141,7 @@ scripts/install-deps.sh
 stage "configure $ASAN_DIR (debug, ASan+UBSan, werror)"
 t=$(date +%s)
 asan_ok=0
-if configure "$ASAN_DIR" --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
+if configure "$ASAN_DIR" g++ --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
     -Dwerror=true -Dtests=enabled -Dbenchmarks=enabled "${shared_opt[@]+"${shared_opt[@]}"}" &&
     stage "build $ASAN_DIR" && meson compile -C "$ASAN_DIR" -j "$JOBS"; then
     asan_ok=1
@@ -172,6 +181,9 @@ else
 fi
 
 # ---- ThreadSanitizer build, suite 'pipeline' ---------------------------------------------------
+# clang, because moodycamel's queue marks its intentionally racy fast paths for TSan with
+# no_sanitize("thread") only where __has_feature(thread_sanitizer) exists (clang; not GCC 12):
+# under gcc every bulk enqueue/dequeue pair is reported as a race.
 stage "ThreadSanitizer: suite 'pipeline'"
 t=$(date +%s)
 if ((!asan_ok)); then
@@ -184,7 +196,7 @@ print(sum(1 for t in json.load(sys.stdin)
     if ((n_pipeline == 0)); then
         echo "No tests are registered in suite 'pipeline': nothing to run under ThreadSanitizer."
         record "pipeline suite (TSan)" NOT-RUN "no tests in suite 'pipeline' (not a pass)"
-    elif ! configure "$TSAN_DIR" --buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false \
+    elif ! configure "$TSAN_DIR" clang++ --buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false \
         -Dwerror=true -Dtests=enabled -Dbenchmarks=disabled -Ddpdk=disabled \
         "${shared_opt[@]+"${shared_opt[@]}"}"; then
         record "pipeline suite (TSan)" FAIL "configure failed"

@@ -520,6 +520,24 @@ std::uint64_t DpdkCapture::drops() const {
     return total;
 }
 
+std::vector<std::pair<std::string, std::uint64_t>> DpdkCapture::named_counters() const {
+    std::vector<std::pair<std::string, std::uint64_t>> out;
+    for (const DpdkPortStats& s : port_stats()) {
+        std::uint64_t truncated = 0;
+        for (const auto& src : sources_) {
+            if (src->port() == s.port) {
+                truncated += src->truncated_frames();
+            }
+        }
+        const std::string prefix = fmt::format("capture.port{}.", s.port);
+        out.emplace_back(prefix + "nic_missed", s.imissed);
+        out.emplace_back(prefix + "rx_nombuf", s.rx_nombuf);
+        out.emplace_back(prefix + "nic_errors", s.ierrors);
+        out.emplace_back(prefix + "multiseg_truncated", truncated);
+    }
+    return out;
+}
+
 void DpdkCapture::request_stop() noexcept {
     for (const auto& s : sources_) {
         s->request_stop();

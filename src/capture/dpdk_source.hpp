@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "capture/packet_source.hpp"
@@ -163,6 +164,11 @@ public:
     std::vector<DpdkPortStats> port_stats() const;
     /// Frames lost before flowmeterd saw them: imissed + rx_nombuf over all ports. Any thread.
     std::uint64_t drops() const;
+
+    /// Per port capture.nic_missed, capture.rx_nombuf, capture.nic_errors and the sum of
+    /// capture.multiseg_truncated, named "capture.port<N>.<counter>", for the final statistics.
+    /// Any thread (control plane).
+    std::vector<std::pair<std::string, std::uint64_t>> named_counters() const;
 
     /// Asks every queue source to stop. Any thread.
     void request_stop() noexcept;

@@ -344,6 +344,15 @@ PcapLiveStats PcapLiveSource::stats() const noexcept {
     return s;
 }
 
+std::vector<std::pair<std::string, std::uint64_t>> PcapLiveSource::named_counters() const {
+    const PcapLiveStats s = stats();
+    return {
+        {"capture.kernel_received", s.received},
+        {"capture.kernel_drops", s.kernel_drops},
+        {"capture.interface_drops", s.interface_drops},
+    };
+}
+
 std::string PcapLiveSource::describe() const {
     std::string s = fmt::format(
         "pcap_live {}: link type {} ({}), snaplen {}, ring {} MiB, {} time "

@@ -26,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "capture/packet_source.hpp"
@@ -107,6 +108,10 @@ public:
         const PcapLiveStats s = stats();
         return s.kernel_drops + s.interface_drops;
     }
+
+    /// The counters above by their names (capture.kernel_received, capture.kernel_drops,
+    /// capture.interface_drops), for the final statistics. Any thread.
+    std::vector<std::pair<std::string, std::uint64_t>> named_counters() const;
 
     /// One line for the startup log: interface, snaplen, ring, filter, time stamp precision,
     /// fanout group.

@@ -148,6 +148,7 @@ OfflineResult run_offline(const OfflineOptions& options) {
     const flow::FlowCounters& fc = engine.counters();
     const std::pair<const char*, std::uint64_t> flow_counters[] = {
         {"flow.packets_in", fc.packets_in},
+        {"flow.packets_ignored", fc.packets_ignored},
         {"flow.created", fc.flows_created},
         {"flow.rows_emitted", fc.rows_emitted},
         {"flow.dropped_single_packet", fc.dropped_single_packet},

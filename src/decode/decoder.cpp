@@ -283,17 +283,45 @@ LinkResult from_nflog(ByteSpan s) noexcept {
         }
         if ((type & 0x7fff) == kNflogTlvPayload) {
             const std::size_t ip = off + 4;
+            LinkResult r;
             if (family == kAfInet) {
-                return link_ip(Net::Ipv4, ip);
+                r = link_ip(Net::Ipv4, ip);
+            } else if (family == kNflogAfInet6) {
+                r = link_ip(Net::Ipv6, ip);
+            } else {
+                return link_fail(DecodeStatus::NotIp);
             }
-            if (family == kNflogAfInet6) {
-                return link_ip(Net::Ipv6, ip);
-            }
-            return link_fail(DecodeStatus::NotIp);
+            // The packet ends with the TLV, before its alignment padding and any later TLV.
+            r.end = static_cast<std::uint32_t>(off + len);
+            return r;
         }
         off += (static_cast<std::size_t>(len) + 3U) & ~std::size_t{3};
     }
     return link_fail(DecodeStatus::NotIp);  // no payload TLV: nothing to decode
+}
+
+/// True when the TCP options in [off, end) hold a kind other than EOL (0), NOP (1), MSS (2),
+/// window scale (3), SACK-permitted (4), SACK (5) and timestamps (8). Stops at EOL, at a
+/// malformed length or at the end of the bytes present.
+bool has_unknown_tcp_option(ByteSpan s, std::size_t off, std::size_t end) noexcept {
+    while (off < end) {
+        const std::uint8_t kind = s[off];
+        if (kind == 0) {
+            return false;
+        }
+        if (kind == 1) {
+            ++off;
+            continue;
+        }
+        if (kind > 5 && kind != 8) {
+            return true;
+        }
+        if (off + 1 >= end || s[off + 1] < 2) {
+            return false;
+        }
+        off += s[off + 1];
+    }
+    return false;
 }
 
 /// Decoding context for one frame: the counters and the configuration switches.
@@ -683,6 +711,10 @@ void Walker::transport(ByteSpan s, std::size_t l4, std::size_t ip_end, PacketMet
             m.ack = load_be32(s, l4 + 8);
             m.tcp_flags = s[l4 + 13];
             m.window = load_be16(s, l4 + 14);
+            if (hl > kTcpMinHeaderLen && has_unknown_tcp_option(s, l4 + kTcpMinHeaderLen,
+                                                                l4 + std::min(hl, avail))) {
+                m.flags |= kTcpUnknownOption;
+            }
             break;
         }
         case kProtoUdp: {

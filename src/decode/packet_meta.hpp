@@ -40,6 +40,8 @@ enum MetaFlag : std::uint16_t {
     kBehindVlan = 0x0400,         ///< Ethernet frame whose network layer follows 802.1Q/ad tag(s)
     kL4HeaderCut = 0x0800,        ///< TCP header shorter than its data offset (snaplen/IP length):
                                   ///< l4_header_len holds the bytes present
+    kTcpUnknownOption = 0x1000,   ///< TCP option of a kind other than EOL, NOP, MSS, window
+                                  ///< scale, SACK-permitted, SACK, timestamps (e.g. 254)
 };
 
 struct PacketMeta {

@@ -69,6 +69,14 @@ struct CicCompat {
     /// §2.3/F13: a TCP segment whose IPv4 total length is 0 (TSO capture) is still decoded.
     /// jnetpcap 1.4.r1425 fails on it and the packet becomes protocol 0.
     bool decode_zero_ip_length_tcp;
+    /// jnetpcap (1.4 and ENG-HEAD's r1500) strips the Ethernet trailer only when IPv4 directly
+    /// follows the Ethernet header: behind 802.1Q tags the trailing bytes count as payload
+    /// (found in the goldens: mpls/mixed-vlan-mpls.pcap, vlan/frag_with_padding.pcap).
+    bool vlan_trailer_is_payload;
+    /// jnetpcap 1.3.0 loses TCP segments carrying an option kind its TCP header does not know
+    /// (seen for kind 254 in tcp/accecn_handshake.pcap and tcp/tfo-5c1fa7f9ae91.pcap): the
+    /// packet never reaches the flow generator.
+    bool drop_tcp_unknown_option;
     /// §2.2: TCP window value of a packet that carries no TCP header, and the initial value
     /// of both Init Win columns (ERA-2018: −1, #21; later 0).
     std::int32_t window_default;
@@ -128,6 +136,8 @@ inline constexpr CicCompat kEra2018{
     .icmp_quoting_udp_as_udp = true,
     .count_ethernet_padding = false,
     .decode_zero_ip_length_tcp = false,
+    .vlan_trailer_is_payload = true,
+    .drop_tcp_unknown_option = false,
     .window_default = -1,
     .flow_id_order = FlowIdOrder::SignedByteCanonical,
     .reverse_synack_first = false,
@@ -157,6 +167,7 @@ inline constexpr CicCompat kCic2017 = [] {
     CicCompat c = kEra2018;
     c.count_ethernet_padding = true;
     c.decode_zero_ip_length_tcp = true;
+    c.drop_tcp_unknown_option = true;
     return c;
 }();
 
@@ -166,6 +177,8 @@ inline constexpr CicCompat kV4{
     .icmp_quoting_udp_as_udp = true,
     .count_ethernet_padding = false,
     .decode_zero_ip_length_tcp = false,
+    .vlan_trailer_is_payload = true,
+    .drop_tcp_unknown_option = false,
     .window_default = 0,
     .flow_id_order = FlowIdOrder::KeyOrder,
     .reverse_synack_first = false,
@@ -195,6 +208,8 @@ inline constexpr CicCompat kFixed{
     .icmp_quoting_udp_as_udp = false,
     .count_ethernet_padding = false,
     .decode_zero_ip_length_tcp = true,
+    .vlan_trailer_is_payload = true,
+    .drop_tcp_unknown_option = false,
     .window_default = 0,
     .flow_id_order = FlowIdOrder::KeyOrder,
     .reverse_synack_first = true,

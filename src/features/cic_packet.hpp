@@ -21,8 +21,6 @@ inline constexpr std::uint8_t kProtoTcp = 6;
 inline constexpr std::uint8_t kProtoUdp = 17;
 inline constexpr std::uint8_t kProtoSctp = 132;
 inline constexpr std::uint8_t kIcmpDestUnreachable = 3;
-/// Quoted IPv4 header (without options) plus UDP header inside an ICMP error.
-inline constexpr std::uint32_t kQuotedIpv4UdpLen = 20 + 8;
 
 struct CicPacket {
     Micros ts_us = 0;
@@ -40,6 +38,7 @@ struct CicPacket {
     std::uint8_t protocol = 0;         ///< as the profile prints it
     std::uint8_t tcp_flags = 0;        ///< decode::TcpFlag bits
     bool ipv6 = false;
+    bool ignored = false;              ///< the reference never sees this packet
 
     bool has(decode::TcpFlag f) const noexcept { return (tcp_flags & f) != 0; }
     bool is_tcp() const noexcept { return protocol == kProtoTcp; }
@@ -61,12 +60,19 @@ inline CicPacket read_packet(const decode::PacketMeta& m, const CicCompat& c) no
         m.protocol == kProtoTcp && l4 && (c.decode_zero_ip_length_tcp || !m.has(decode::kZeroIpLength));
     const bool udp_ok = m.protocol == kProtoUdp && l4;
 
+    // Payload to the end of the frame: jnetpcap 1.3.0 always, later builds behind VLAN tags.
+    const bool to_frame_end =
+        c.count_ethernet_padding || (c.vlan_trailer_is_payload && m.has(decode::kBehindVlan));
+    if (tcp_ok && c.drop_tcp_unknown_option && m.has(decode::kTcpUnknownOption)) {
+        p.ignored = true;
+        return p;
+    }
     if (tcp_ok || udp_ok) {
         p.protocol = m.protocol;
         p.src_port = m.src_port;
         p.dst_port = m.dst_port;
         p.header = m.l4_header_len;
-        p.payload = c.count_ethernet_padding ? m.frame_payload_len : m.payload_len;
+        p.payload = to_frame_end ? m.frame_payload_len : m.payload_len;
         if (tcp_ok) {
             p.window = m.window;
             p.tcp_flags = m.tcp_flags;
@@ -86,21 +92,19 @@ inline CicPacket read_packet(const decode::PacketMeta& m, const CicCompat& c) no
             p.src_port = m.quoted_src_port;
             p.dst_port = m.quoted_dst_port;
             p.header = 8;
-            const std::uint32_t after_icmp =
-                c.count_ethernet_padding ? m.frame_payload_len : m.payload_len;
-            p.payload = after_icmp > kQuotedIpv4UdpLen ? after_icmp - kQuotedIpv4UdpLen : 0;
+            p.payload = to_frame_end ? m.quoted_frame_payload_len : m.quoted_payload_len;
         }
         return p;
     }
     // ENG-HEAD (F7): ICMP, IGMP and SCTP are recognised; everything else is protocol 0.
-    if (c.icmp_igmp_sctp_kept && l4) {
-        if (m.protocol == kProtoIcmp && !p.ipv6) {
+    if (c.icmp_igmp_sctp_kept && !m.has(decode::kLaterFragment)) {
+        if (m.protocol == kProtoIcmp && !p.ipv6 && l4) {
             p.protocol = kProtoIcmp;
             p.icmp_type = m.icmp_type;
             p.icmp_code = m.icmp_code;
         } else if (m.protocol == kProtoIgmp) {
             p.protocol = kProtoIgmp;
-        } else if (m.protocol == kProtoSctp) {
+        } else if (m.protocol == kProtoSctp && l4) {
             p.protocol = kProtoSctp;
             p.src_port = m.src_port;
             p.dst_port = m.dst_port;

@@ -86,6 +86,10 @@ bool FlowEngine::matches(const FlowFeatures& f, const FlowKey& key) const noexce
 void FlowEngine::process_packet(const decode::PacketMeta& meta) noexcept {
     ++counters_.packets_in;
     const CicPacket p = features::read_packet(meta, compat_);
+    if (p.ignored) {
+        ++counters_.packets_ignored;
+        return;
+    }
     const bool ordered = compat_.flow_id_order == features::FlowIdOrder::SignedByteCanonical;
     const FlowKey key = make_key(p, ordered, nullptr);
     const std::uint64_t hash = key_hash(key);

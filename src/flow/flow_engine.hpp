@@ -31,6 +31,8 @@ namespace fm::flow {
 /// Per-engine counters, written by the engine thread only (a reporter may read them relaxed).
 struct FlowCounters {
     std::uint64_t packets_in = 0;            ///< flow.packets_in: packets given to process()
+    std::uint64_t packets_ignored = 0;       ///< flow.packets_ignored: packets the profile's
+                                             ///< reference never sees (cic_packet.hpp)
     std::uint64_t flows_created = 0;         ///< flow.created: flows started (incl. splits)
     std::uint64_t rows_emitted = 0;          ///< flow.rows_emitted: rows handed to the sink
     std::uint64_t dropped_single_packet = 0; ///< flow.dropped_single_packet: profile rule F4

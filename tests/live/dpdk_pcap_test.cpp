@@ -112,6 +112,12 @@ TEST(DpdkPcap, EachPortGivesExactlyTheOfflineRowsOfItsFile) {
     }
     EXPECT_EQ(received, total);
     EXPECT_EQ(dpdk.drops(), 0u);
+    const auto named = dpdk.named_counters();
+    EXPECT_EQ(named.size(), 4 * files.size());
+    for (const auto& [name, value] : named) {
+        EXPECT_EQ(value, 0u) << name;
+    }
+    EXPECT_EQ(named.front().first, "capture.port0.nic_missed");
 
     dpdk.request_stop();
     capture::RawBatch batch;

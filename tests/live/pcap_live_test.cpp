@@ -300,6 +300,14 @@ TEST_F(PcapLiveNetns, KernelDropsAreCountedWhenTheRingOverflows) {
     const capture::PcapLiveStats st = src->stats();
     EXPECT_GT(st.kernel_drops, 0u) << "a full ring must show up as kernel drops";
     EXPECT_EQ(src->drops(), st.kernel_drops + st.interface_drops);
+    bool named = false;
+    for (const auto& [name, value] : src->named_counters()) {
+        if (name == "capture.kernel_drops") {
+            named = true;
+            EXPECT_EQ(value, st.kernel_drops);
+        }
+    }
+    EXPECT_TRUE(named) << "capture.kernel_drops is not among the named counters";
     EXPECT_LT(delivered, offline.frames);
     EXPECT_EQ(delivered + st.kernel_drops, offline.frames)
         << "delivered " << delivered << ", dropped " << st.kernel_drops << ", received "

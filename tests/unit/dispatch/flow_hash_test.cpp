@@ -42,8 +42,14 @@ Ip6 as_meta_ip(std::uint32_t v4) {
 std::vector<std::uint8_t> rss_input(const Ip6& src, const Ip6& dst, std::uint16_t sp,
                                     std::uint16_t dp, bool ipv6, bool with_ports) {
     const std::size_t n = ipv6 ? 16 : 4;
-    std::vector<std::uint8_t> in(src.begin(), src.begin() + static_cast<std::ptrdiff_t>(n));
-    in.insert(in.end(), dst.begin(), dst.begin() + static_cast<std::ptrdiff_t>(n));
+    std::vector<std::uint8_t> in;
+    in.reserve(2 * n + 4);
+    for (std::size_t i = 0; i < n; ++i) {
+        in.push_back(src[i]);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        in.push_back(dst[i]);
+    }
     if (with_ports) {
         in.push_back(static_cast<std::uint8_t>(sp >> 8));
         in.push_back(static_cast<std::uint8_t>(sp));

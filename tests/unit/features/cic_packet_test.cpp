@@ -83,6 +83,7 @@ TEST(CicPacket, IcmpIgmpSctpOnlyInFixed) {
 TEST(CicPacket, IcmpErrorsOtherThanUnreachableStayProtocolZero) {
     auto m = test::icmp(kT0, "1.2.3.4", "5.6.7.8", 11, 0, 36);
     m.flags |= decode::kIcmpQuotesUdp;
+    m.quoted_payload_len = 8;
     m.quoted_src_port = 1;
     m.quoted_dst_port = 2;
     EXPECT_EQ(read(m, Profile::V4).protocol, 0);

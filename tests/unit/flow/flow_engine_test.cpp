@@ -587,6 +587,8 @@ TEST(ProfileReading, ZeroIpLengthTcpIsProtocolZeroInV4) {
 TEST(ProfileReading, IcmpUnreachableQuotingUdpIsUdpInOldProfiles) {
     auto m = test::icmp(kT0, "10.0.0.9", "10.0.0.1", 3, 3, 20 + 8 + 37);
     m.flags |= decode::kIcmpQuotesUdp;
+    m.quoted_payload_len = 37;
+    m.quoted_frame_payload_len = 37;
     m.quoted_src_port = 5060;
     m.quoted_dst_port = 5061;
     auto n = m;
@@ -600,6 +602,33 @@ TEST(ProfileReading, IcmpUnreachableQuotingUdpIsUdpInOldProfiles) {
     const auto fixed = run(Profile::Fixed, p);
     ASSERT_EQ(fixed.size(), 1u);
     EXPECT_EQ(fixed[0]["Protocol"], "1");
+}
+
+TEST(ProfileReading, TrailerBehindVlanCountsAsPayload) {
+    auto m = tcp(kT0, kClient, kServer, kAck, 0);
+    m.frame_payload_len = 22;  // 22 trailing bytes after the IPv4 datagram
+    auto n = tcp(kT0 + 10, kServer, kClient, kAck, 0);
+    n.frame_payload_len = 22;
+    const std::vector<decode::PacketMeta> untagged = {m, n};
+    EXPECT_EQ(run(Profile::V4, untagged)[0]["Total Length of Fwd Packet"], "0.0");
+    m.flags |= decode::kBehindVlan;
+    n.flags |= decode::kBehindVlan;
+    const std::vector<decode::PacketMeta> tagged = {m, n};
+    EXPECT_EQ(run(Profile::V4, tagged)[0]["Total Length of Fwd Packet"], "22.0");
+    EXPECT_EQ(run(Profile::Fixed, tagged)[0]["Total Length of Fwd Packet"], "22.0");
+}
+
+TEST(ProfileReading, UnknownTcpOptionLosesThePacketInCic2017Only) {
+    auto m = tcp(kT0, kClient, kServer, kSyn, 0);
+    m.flags |= decode::kTcpUnknownOption;
+    const std::vector<decode::PacketMeta> p = {
+        m, tcp(kT0 + 10, kServer, kClient, kSyn | kAck, 0), tcp(kT0 + 20, kClient, kServer, kAck, 0)};
+    const auto c17 = run(Profile::Cic2017, p);
+    ASSERT_EQ(c17.size(), 1u);
+    EXPECT_EQ(c17[0]["Source IP"], "10.0.0.80");
+    const auto c18 = run(Profile::Cic2018, p);
+    ASSERT_EQ(c18.size(), 1u);
+    EXPECT_EQ(c18[0]["Src IP"], "192.168.10.5");
 }
 
 TEST(Timestamps, HalifaxTwelveHourClock) {
