@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// flowmeterd entry point: the only file not linked into libflowmeter. It hands the command
-// line to the offline runner (daemon/offline_run.hpp).
-#include "daemon/offline_run.hpp"
+// flowmeterd entry point: the only file not linked into libflowmeter. Everything, from the
+// command line to the exit status, is in daemon/daemon.cpp.
+#include "daemon/daemon.hpp"
 
 int main(int argc, char** argv) {
-    return fm::daemon::offline_main(argc, argv);
+    return fm::daemon::daemon_main(argc, argv);
 }

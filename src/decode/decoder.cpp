@@ -543,6 +543,22 @@ DecodeStatus Walker::ipv4(ByteSpan s, std::size_t off, PacketMeta& m, int depth)
             default:
                 break;
         }
+    } else if (!tunnels_ && depth == 0 && m.protocol == kProtoIpip &&
+               in_bounds(s, l4, kIpv4MinHeaderLen) && (s[l4] >> 4) == 4) {
+        // Tunnels not decapsulated: the packet keeps the outer addresses, but the reference's
+        // packet library walks into IP-in-IP and reports the inner TCP/UDP header (golden
+        // tunnels/4in4.pcap). Only an unfragmented inner TCP/UDP datagram qualifies.
+        const std::size_t ihl = static_cast<std::size_t>(s[l4] & 0x0f) * 4;
+        const std::uint8_t inner_proto = s[l4 + 9];
+        const std::size_t inner_total = load_be16(s, l4 + 2);
+        if (ihl >= kIpv4MinHeaderLen && in_bounds(s, l4, ihl) && inner_total >= ihl &&
+            (load_be16(s, l4 + 6) & 0x3fff) == 0 &&
+            (inner_proto == kProtoTcp || inner_proto == kProtoUdp)) {
+            m.protocol = inner_proto;
+            m.flags |= kIpipInner;
+            transport(s, l4 + ihl, std::min(ip_end, l4 + inner_total), m, depth + 1);
+            return DecodeStatus::Ok;
+        }
     }
     transport(s, l4, ip_end, m, depth);
     return DecodeStatus::Ok;

@@ -42,6 +42,8 @@ enum MetaFlag : std::uint16_t {
                                   ///< l4_header_len holds the bytes present
     kTcpUnknownOption = 0x1000,   ///< TCP option of a kind other than EOL, NOP, MSS, window
                                   ///< scale, SACK-permitted, SACK, timestamps (e.g. 254)
+    kIpipInner = 0x2000,          ///< tunnels off: TCP/UDP fields come from the header inside
+                                  ///< IP-in-IP, addresses from the outer IPv4 header
 };
 
 struct PacketMeta {

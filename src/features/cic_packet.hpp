@@ -19,6 +19,8 @@ inline constexpr std::uint8_t kProtoIcmp = 1;
 inline constexpr std::uint8_t kProtoIgmp = 2;
 inline constexpr std::uint8_t kProtoTcp = 6;
 inline constexpr std::uint8_t kProtoUdp = 17;
+inline constexpr std::uint8_t kProtoEigrp = 88;
+inline constexpr std::uint8_t kProtoOspf = 89;
 inline constexpr std::uint8_t kProtoSctp = 132;
 inline constexpr std::uint8_t kIcmpDestUnreachable = 3;
 
@@ -56,14 +58,20 @@ inline CicPacket read_packet(const decode::PacketMeta& m, const CicCompat& c) no
     // A transport header the reference's packet library can use: present, and not in a
     // non-first fragment (§8: those are protocol 0 in every profile).
     const bool l4 = m.has(decode::kL4Decoded) && !m.has(decode::kLaterFragment);
-    const bool tcp_ok =
-        m.protocol == kProtoTcp && l4 && (c.decode_zero_ip_length_tcp || !m.has(decode::kZeroIpLength));
+    const bool tcp_ok = m.protocol == kProtoTcp && l4 &&
+                        (c.decode_zero_ip_length_tcp || !m.has(decode::kZeroIpLength)) &&
+                        (c.decode_cut_tcp_header || !m.has(decode::kL4HeaderCut));
     const bool udp_ok = m.protocol == kProtoUdp && l4;
 
     // Payload to the end of the frame: jnetpcap 1.3.0 always, later builds behind VLAN tags.
     const bool to_frame_end =
         c.count_ethernet_padding || (c.vlan_trailer_is_payload && m.has(decode::kBehindVlan));
     if (tcp_ok && c.drop_tcp_unknown_option && m.has(decode::kTcpUnknownOption)) {
+        p.ignored = true;
+        return p;
+    }
+    if (c.drop_ospf_eigrp && !m.has(decode::kLaterFragment) &&
+        (m.protocol == kProtoOspf || m.protocol == kProtoEigrp)) {
         p.ignored = true;
         return p;
     }

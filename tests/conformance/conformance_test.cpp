@@ -312,8 +312,8 @@ TEST_P(Conformance, GoldenRowsAreReproducedExactly) {
 INSTANTIATE_TEST_SUITE_P(Profiles, Conformance,
                          ::testing::Values(Profile::Cic2017, Profile::Cic2018, Profile::V4,
                                            Profile::Fixed),
-                         [](const ::testing::TestParamInfo<Profile>& info) {
-                             return std::string(to_string(info.param));
+                         [](const ::testing::TestParamInfo<Profile>& param) {
+                             return std::string(to_string(param.param));
                          });
 
 }  // namespace

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// flowmeterd's command line and startup errors as a user meets them: exit statuses (0, 1, 64,
+// 73, 78), the `FILE:LINE: key: message` line for each kind of bad configuration,
+// --check-config, the seed flags (-f repeated, -c, -o default), header-only output, and damaged
+// or unreadable captures (every flow read before the damage, one error line naming the file and
+// the byte offset, a failing status only when nothing could be read).
+// Usage: daemon_cli PATH-OF-FLOWGEN PATH-OF-FLOWMETERD [gtest flags]
+#include <grp.h>
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <cstring>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "daemon_support.hpp"
+
+namespace fm::daemon_test {
+namespace {
+
+constexpr std::size_t kPcapHeader = 24;
+constexpr std::size_t kRecordHeader = 16;
+
+/// Byte offsets where the records of a classic little-endian µs pcap start, and its end.
+std::vector<std::size_t> record_offsets(const std::string& pcap) {
+    std::vector<std::size_t> offsets;
+    std::size_t off = kPcapHeader;
+    while (off + kRecordHeader <= pcap.size()) {
+        offsets.push_back(off);
+        std::uint32_t caplen = 0;
+        std::memcpy(&caplen, pcap.data() + off + 8, sizeof caplen);
+        off += kRecordHeader + caplen;
+    }
+    offsets.push_back(off);
+    return offsets;
+}
+
+class DaemonCli : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        dir_ = new TempDir();
+        pcap_ = dir_->file("in.pcap");
+        const std::string log = dir_->file("flowgen.log");
+        ASSERT_EQ(run_program({programs().flowgen, "--flows", "300", "--concurrency", "30",
+                               "--duration", "5", "--seed", "3", "--quiet", "-o", pcap_},
+                              log),
+                  0)
+            << slurp(log);
+        offline_ = dir_->file("offline.csv");
+        const std::string olog = dir_->file("offline.log");
+        ASSERT_EQ(run_program({programs().flowmeterd, "-f", pcap_, "-o", offline_}, olog), 0)
+            << slurp(olog);
+    }
+    static void TearDownTestSuite() {
+        delete dir_;
+        dir_ = nullptr;
+    }
+
+    /// Runs flowmeterd with `args`; returns the exit status, its output in output_.
+    int flowmeterd(std::vector<std::string> args) {
+        args.insert(args.begin(), programs().flowmeterd);
+        const std::string log = tmp_.file("run.log");
+        const int rc = run_program(args, log, std::chrono::seconds(60));
+        output_ = slurp(log);
+        return rc;
+    }
+
+    std::string config(const std::string& yaml) {
+        const std::string path = tmp_.file("cfg.yaml");
+        write_file(path, yaml);
+        return path;
+    }
+
+    static TempDir* dir_;
+    static std::string pcap_;
+    static std::string offline_;
+    TempDir tmp_;
+    std::string output_;
+};
+
+TempDir* DaemonCli::dir_ = nullptr;
+std::string DaemonCli::pcap_;
+std::string DaemonCli::offline_;
+
+struct BadConfig {
+    const char* name;
+    const char* yaml;
+    int line;
+    const char* key;
+    const char* message_part;
+};
+
+TEST_F(DaemonCli, EachBadConfigurationNamesFileLineAndKeyAndExits78) {
+    const BadConfig cases[] = {
+        {"unknown key", "capture:\n  source: pcap_file\n  snaplenn: 100\n", 3, "capture.snaplenn",
+         "unknown key"},
+        {"wrong type", "output:\n  directory: /tmp\npipeline:\n  workers: \"4\"\n", 4,
+         "pipeline.workers", "expected"},
+        {"out of range", "capture:\n  snaplen: 10\n", 2, "capture.snaplen", "out of range"},
+        {"impossible combination", "pipeline:\n  workers: 2\n  cpu_affinity: [0]\n", 3,
+         "pipeline.cpu_affinity", "workers"},
+        {"unknown name", "flow:\n  profile: cic2019\n", 2, "flow.profile", "cic2019"},
+    };
+    for (const BadConfig& c : cases) {
+        SCOPED_TRACE(c.name);
+        const std::string path = config(c.yaml);
+        EXPECT_EQ(flowmeterd({"--config", path, "-f", pcap_, "-o", tmp_.file("x.csv")}), 78)
+            << output_;
+        const std::string want = path + ":" + std::to_string(c.line) + ": " + c.key + ": ";
+        EXPECT_EQ(output_.rfind(want, 0), 0U) << "want a line starting " << want << "\ngot: "
+                                              << output_;
+        EXPECT_NE(output_.find(c.message_part), std::string::npos) << output_;
+        EXPECT_EQ(std::count(output_.begin(), output_.end(), '\n'), 1) << "one line: " << output_;
+        EXPECT_FALSE(fs::exists(tmp_.file("x.csv")));
+    }
+}
+
+TEST_F(DaemonCli, BadFlagValuesExit78AndMalformedCommandLinesExit64) {
+    EXPECT_EQ(flowmeterd({"-f", pcap_, "--workers", "0"}), 78) << output_;
+    EXPECT_EQ(output_.rfind("command line (--workers): pipeline.workers: ", 0), 0U) << output_;
+    EXPECT_EQ(flowmeterd({"-f", pcap_, "-t", "soon"}), 78) << output_;
+    EXPECT_NE(output_.find("flow.flow_timeout_s"), std::string::npos) << output_;
+
+    EXPECT_EQ(flowmeterd({"-f", pcap_, "--no-such-flag"}), 64) << output_;
+    EXPECT_EQ(flowmeterd({"-i", "lo", "-f", pcap_}), 64) << output_;
+    EXPECT_EQ(flowmeterd({}), 64) << output_;
+    EXPECT_NE(output_.find("--help"), std::string::npos) << output_;
+}
+
+TEST_F(DaemonCli, HelpAndVersionExit0) {
+    EXPECT_EQ(flowmeterd({"--help"}), 0);
+    EXPECT_NE(output_.find("--config"), std::string::npos) << output_;
+    EXPECT_NE(output_.find("-f,--file"), std::string::npos) << output_;
+    EXPECT_EQ(flowmeterd({"--version"}), 0);
+    EXPECT_EQ(output_.rfind("flowmeterd ", 0), 0U) << output_;
+}
+
+TEST_F(DaemonCli, CheckConfigPrintsTheEffectiveConfigurationWithFlagsApplied) {
+    const std::string path = config(
+        "capture:\n  files: [\"" + pcap_ +
+        "\"]\npipeline:\n  workers: 2\noutput:\n  directory: \"" + tmp_.file("out") +
+        "\"\n  rotate:\n    max_rows: 77\n");
+    ASSERT_EQ(flowmeterd({"--check-config", "--config", path, "--workers", "3", "--label", "L"}),
+              0)
+        << output_;
+    const std::string printed = output_;
+    EXPECT_NE(printed.find("workers: 3"), std::string::npos) << printed;
+    EXPECT_NE(printed.find("max_rows: 77"), std::string::npos) << printed;
+    EXPECT_NE(printed.find("label: \"L\""), std::string::npos) << printed;
+    EXPECT_NE(printed.find("stats_interval_s: 60"), std::string::npos) << "defaults too";
+    EXPECT_FALSE(fs::exists(tmp_.file("out"))) << "--check-config must not create the output";
+    // What it prints is a configuration that gives the same effective configuration.
+    const std::string again = tmp_.file("printed.yaml");
+    write_file(again, printed);
+    ASSERT_EQ(flowmeterd({"--check-config", "--config", again}), 0) << output_;
+    EXPECT_EQ(output_, printed);
+
+    // An invalid combination is reported the same way as when running.
+    EXPECT_EQ(flowmeterd({"--check-config", "--config", path, "--workers", "0"}), 78) << output_;
+}
+
+TEST_F(DaemonCli, OutputThatCannotBeCreatedExits73WithAClearMessage) {
+    // A directory below a regular file cannot be created, whoever runs the test.
+    const std::string blocker = tmp_.file("plain-file");
+    write_file(blocker, "x");
+    const std::string path =
+        config("capture:\n  files: [\"" + pcap_ + "\"]\noutput:\n  directory: \"" + blocker +
+               "/flows\"\n");
+    EXPECT_EQ(flowmeterd({"--config", path}), 73) << output_;
+    EXPECT_NE(output_.find("output.directory \"" + blocker + "/flows\""), std::string::npos)
+        << output_;
+    EXPECT_NE(output_.find("cannot create"), std::string::npos) << output_;
+
+    EXPECT_EQ(flowmeterd({"-f", pcap_, "-o", blocker + "/flows.csv"}), 73) << output_;
+    EXPECT_NE(output_.find(blocker), std::string::npos) << output_;
+}
+
+TEST_F(DaemonCli, ReadOnlyOutputDirectoryExits73) {
+    // A directory without write permission. Root ignores permissions, so as root the daemon
+    // runs as "nobody" (the directories it must read are opened up for that).
+    const std::string ro = tmp_.file("ro");
+    fs::create_directories(ro);
+    fs::permissions(tmp_.path(), fs::perms(0755));
+    fs::permissions(ro, fs::perms(0555));
+    const std::string capture = tmp_.file("in.pcap");
+    fs::copy_file(pcap_, capture);
+    fs::permissions(capture, fs::perms(0644));
+    const std::string path = config("capture:\n  files: [\"" + capture +
+                                    "\"]\noutput:\n  directory: \"" + ro + "\"\n");
+    fs::permissions(path, fs::perms(0644));
+    const std::string log = tmp_.file("ro.log");
+    const Child c = spawn({programs().flowmeterd, "--config", path}, log, {}, [] {
+        if (geteuid() == 0) {
+            const gid_t nogroup = 65534;
+            if (setgroups(0, nullptr) != 0 || setgid(nogroup) != 0 || setuid(65534) != 0) {
+                _exit(125);
+            }
+        }
+    });
+    EXPECT_EQ(wait_exit(c.pid, std::chrono::seconds(60)), 73) << slurp(log);
+    const std::string text = slurp(log);
+    EXPECT_NE(text.find("output.directory \"" + ro + "\": not writable"), std::string::npos)
+        << text;
+    EXPECT_TRUE(list_dir(ro).empty());
+}
+
+TEST_F(DaemonCli, SeedFlagsWriteFlowsCsvByDefault) {
+    // No -o and no --config: flows.csv in the working directory, as the seed did.
+    const std::string log = tmp_.file("seed.log");
+    const std::string bin = programs().flowmeterd;
+    const std::string cwd = tmp_.path().string();
+    const std::string pcap = pcap_;
+    const Child c = spawn({bin, "-f", pcap}, log, {}, [&] {
+        if (chdir(cwd.c_str()) != 0) {
+            _exit(125);
+        }
+    });
+    ASSERT_EQ(wait_exit(c.pid, std::chrono::seconds(60)), 0) << slurp(log);
+    EXPECT_EQ(slurp(tmp_.file("flows.csv")), slurp(offline_));
+    EXPECT_FALSE(fs::exists(tmp_.file("flows.csv.partial")));
+}
+
+TEST_F(DaemonCli, CountStopsAfterThatManyPackets) {
+    ASSERT_EQ(flowmeterd({"-f", pcap_, "-o", tmp_.file("c.csv"), "-c", "1000"}), 0) << output_;
+    EXPECT_NE(output_.find("total packets processed: 1000\n"), std::string::npos) << output_;
+    const Csv c = read_csv(tmp_.file("c.csv"));
+    EXPECT_FALSE(c.rows.empty());
+    EXPECT_LT(c.rows.size(), read_csv(offline_).rows.size());
+}
+
+TEST_F(DaemonCli, SeveralFilesAreReadInOrderAsOneStream) {
+    // The capture split at a record boundary in the middle: flows run across both parts.
+    const std::string whole = slurp(pcap_);
+    const std::vector<std::size_t> rec = record_offsets(whole);
+    ASSERT_GT(rec.size(), 100U);
+    ASSERT_EQ(rec.back(), whole.size()) << "flowgen wrote a pcap this test cannot split";
+    const std::size_t cut = rec[rec.size() / 2];
+    write_file(tmp_.file("a.pcap"), whole.substr(0, cut));
+    write_file(tmp_.file("b.pcap"), whole.substr(0, kPcapHeader) + whole.substr(cut));
+    ASSERT_EQ(flowmeterd({"-f", tmp_.file("a.pcap"), "-f", tmp_.file("b.pcap"), "-o",
+                          tmp_.file("ab.csv"), "--workers", "2"}),
+              0)
+        << output_;
+    const Csv want = read_csv(offline_);
+    const Csv got = read_csv(tmp_.file("ab.csv"));
+    EXPECT_EQ(got.header, want.header);
+    const std::string diff = diff_rows(count_rows(want.rows), count_rows(got.rows));
+    EXPECT_TRUE(diff.empty()) << "-f a -f b vs the whole capture: " << diff;
+}
+
+TEST_F(DaemonCli, NoFlowsGivesAHeaderOnlyFile) {
+    const std::string whole = slurp(pcap_);
+    write_file(tmp_.file("empty.pcap"), whole.substr(0, kPcapHeader));
+    ASSERT_EQ(flowmeterd({"-f", tmp_.file("empty.pcap"), "-o", tmp_.file("e.csv")}), 0)
+        << output_;
+    const std::string header = split_lines(slurp(offline_)).front();
+    EXPECT_EQ(slurp(tmp_.file("e.csv")), header + "\n");
+    EXPECT_NE(output_.find("total packets processed: 0\n"), std::string::npos) << output_;
+}
+
+TEST_F(DaemonCli, TruncatedCaptureKeepsEveryFlowReadBeforeTheDamage) {
+    const std::string whole = slurp(pcap_);
+    const std::vector<std::size_t> rec = record_offsets(whole);
+    ASSERT_GT(rec.size(), 100U);
+    // Cut in the middle of a record's data: the records before it are complete.
+    const std::size_t last_whole = rec[rec.size() * 2 / 3];
+    const std::size_t cut = last_whole + kRecordHeader + 5;
+    ASSERT_LT(cut, rec[rec.size() * 2 / 3 + 1]);
+    write_file(tmp_.file("cut.pcap"), whole.substr(0, cut));
+    write_file(tmp_.file("prefix.pcap"), whole.substr(0, last_whole));
+
+    ASSERT_EQ(flowmeterd({"-f", tmp_.file("prefix.pcap"), "-o", tmp_.file("prefix.csv")}), 0)
+        << output_;
+    EXPECT_EQ(flowmeterd({"-f", tmp_.file("cut.pcap"), "-o", tmp_.file("cut.csv"), "--workers",
+                          "2"}),
+              0)
+        << "something was read, so the status is 0: " << output_;
+    // One line names the file and the byte offset of the damage.
+    const std::regex line(tmp_.file("cut.pcap") + R"(: [^\n]*byte offset (\d+)[^\n]*\n)");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(output_, m, line)) << output_;
+    EXPECT_EQ(std::stoull(m[1].str()), last_whole) << output_;
+    const Csv want = read_csv(tmp_.file("prefix.csv"));
+    const Csv got = read_csv(tmp_.file("cut.csv"));
+    EXPECT_FALSE(got.rows.empty());
+    const std::string diff = diff_rows(count_rows(want.rows), count_rows(got.rows));
+    EXPECT_TRUE(diff.empty()) << "damaged capture vs its intact prefix: " << diff;
+}
+
+TEST_F(DaemonCli, NothingReadableFailsWithStatus1) {
+    // A missing file: the message names it, no output is made.
+    EXPECT_EQ(flowmeterd({"-f", tmp_.file("missing.pcap"), "-o", tmp_.file("m.csv")}), 1)
+        << output_;
+    EXPECT_NE(output_.find(tmp_.file("missing.pcap")), std::string::npos) << output_;
+    EXPECT_FALSE(fs::exists(tmp_.file("m.csv")));
+    // Not a capture at all.
+    write_file(tmp_.file("text.pcap"), "this is not a capture file, just text\n");
+    EXPECT_EQ(flowmeterd({"-f", tmp_.file("text.pcap"), "-o", tmp_.file("t.csv")}), 1)
+        << output_;
+    EXPECT_NE(output_.find(tmp_.file("text.pcap")), std::string::npos) << output_;
+    // Damaged at the first record: nothing could be read.
+    const std::string whole = slurp(pcap_);
+    write_file(tmp_.file("first.pcap"), whole.substr(0, kPcapHeader + kRecordHeader + 3));
+    EXPECT_EQ(flowmeterd({"-f", tmp_.file("first.pcap"), "-o", tmp_.file("f.csv")}), 1)
+        << output_;
+    EXPECT_NE(output_.find("byte offset 24"), std::string::npos) << output_;
+    // One unreadable file among readable ones is reported, the rest is processed.
+    EXPECT_EQ(flowmeterd({"-f", tmp_.file("missing.pcap"), "-f", pcap_, "-o",
+                          tmp_.file("mix.csv")}),
+              0)
+        << output_;
+    EXPECT_NE(output_.find(tmp_.file("missing.pcap")), std::string::npos) << output_;
+    EXPECT_EQ(slurp(tmp_.file("mix.csv")), slurp(offline_));
+}
+
+TEST_F(DaemonCli, FinalStatisticsNameEveryStage) {
+    ASSERT_EQ(flowmeterd({"-f", pcap_, "-o", tmp_.file("s.csv"), "--workers", "2"}), 0)
+        << output_;
+    const std::size_t rows = read_csv(offline_).rows.size();
+    for (const std::string& want :
+         {std::string("total packets processed: "), std::string("valid flow packets: "),
+          std::string("active flows at end of input: "),
+          "completed flows written: " + std::to_string(rows), std::string("dispatch.packets"),
+          std::string("worker.packets"), std::string("flow.created"),
+          std::string("output.rows_queued")}) {
+        EXPECT_NE(output_.find(want), std::string::npos) << want << " missing:\n" << output_;
+    }
+}
+
+}  // namespace
+}  // namespace fm::daemon_test
+
+int main(int argc, char** argv) {
+    return fm::daemon_test::test_main(argc, argv);
+}

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Helpers for the daemon integration tests, which run the built flowmeterd (and flowgen) as
+// real processes: scratch directories, starting a program with its output in a log file,
+// waiting with a time limit, signals, reading CSV files and output directories. The programs'
+// paths come from the command line (meson passes the built executables); shared captures from
+// $FM_SHARED_DIR.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+namespace fm::daemon_test {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+/// Paths of the programs under test, set by main() from argv.
+struct Programs {
+    std::string flowgen;
+    std::string flowmeterd;
+};
+
+inline Programs& programs() {
+    static Programs p;
+    return p;
+}
+
+/// $FM_SHARED_DIR, where the reference captures are. Fails the test loudly when unset.
+inline std::string shared_dir() {
+    const char* d = std::getenv("FM_SHARED_DIR");
+    if (d == nullptr || *d == '\0') {
+        ADD_FAILURE() << "FM_SHARED_DIR is not set (meson test sets it)";
+        return {};
+    }
+    return d;
+}
+
+/// A fresh directory under $TMPDIR (or /tmp), removed with its contents on destruction.
+class TempDir {
+public:
+    TempDir() {
+        std::string pattern = (fs::temp_directory_path() / "flowmeterd-daemon-XXXXXX").string();
+        if (mkdtemp(pattern.data()) == nullptr) {
+            throw std::runtime_error("mkdtemp failed");
+        }
+        path_ = pattern;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        // A test may have made parts read-only; give them back before removing.
+        for (auto it = fs::recursive_directory_iterator(path_, ec);
+             !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+            fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
+        }
+        fs::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+
+    const fs::path& path() const noexcept { return path_; }
+    std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+private:
+    fs::path path_;
+};
+
+inline std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw std::runtime_error(path + ": cannot open");
+    }
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+inline void write_file(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out) {
+        throw std::runtime_error(path + ": cannot write");
+    }
+}
+
+/// Lines without their '\n'; a last line without '\n' counts too.
+inline std::vector<std::string> split_lines(const std::string& text) {
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        std::size_t end = text.find('\n', start);
+        if (end == std::string::npos) {
+            end = text.size();
+        }
+        lines.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return lines;
+}
+
+inline std::vector<std::string> split_fields(const std::string& line) {
+    std::vector<std::string> fields;
+    std::size_t start = 0;
+    for (;;) {
+        const std::size_t end = line.find(',', start);
+        fields.push_back(line.substr(start, end == std::string::npos ? end : end - start));
+        if (end == std::string::npos) {
+            return fields;
+        }
+        start = end + 1;
+    }
+}
+
+/// A started program. Its standard output and error go to one log file.
+struct Child {
+    pid_t pid = -1;
+    std::string log;
+};
+
+/// Starts argv[0] (no shell) with extra environment variables; setup, when given, runs in the
+/// child before exec (for example to drop privileges).
+template <class Setup>
+Child spawn(const std::vector<std::string>& argv, const std::string& log,
+            const std::vector<std::pair<std::string, std::string>>& env, Setup&& setup) {
+    std::vector<char*> args;
+    for (const std::string& a : argv) {
+        args.push_back(const_cast<char*>(a.c_str()));
+    }
+    args.push_back(nullptr);
+    const pid_t pid = fork();
+    if (pid < 0) {
+        throw std::runtime_error("fork failed");
+    }
+    if (pid == 0) {
+        const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0) {
+            _exit(126);
+        }
+        for (const auto& [k, v] : env) {
+            setenv(k.c_str(), v.c_str(), 1);
+        }
+        setup();
+        execv(args[0], args.data());
+        _exit(127);
+    }
+    return Child{pid, log};
+}
+
+inline Child spawn(const std::vector<std::string>& argv, const std::string& log,
+                   const std::vector<std::pair<std::string, std::string>>& env = {}) {
+    return spawn(argv, log, env, [] {});
+}
+
+/// Exit status of `pid` once it ended within `limit`; -2 when it did not (it is then killed),
+/// -100 - N when signal N ended it.
+inline int wait_exit(pid_t pid, std::chrono::milliseconds limit) {
+    const auto end = Clock::now() + limit;
+    for (;;) {
+        int status = 0;
+        const pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid) {
+            return WIFEXITED(status) ? WEXITSTATUS(status) : -100 - WTERMSIG(status);
+        }
+        if (r < 0) {
+            return -3;
+        }
+        if (Clock::now() >= end) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            return -2;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+}
+
+/// True when `pid` has ended (and reaps it, storing the status like wait_exit).
+inline bool has_exited(pid_t pid, int& status_out) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+        status_out = WIFEXITED(status) ? WEXITSTATUS(status) : -100 - WTERMSIG(status);
+        return true;
+    }
+    return false;
+}
+
+/// Runs a program to its end (at most `limit`) and returns its exit status; its output is in
+/// `log`.
+inline int run_program(const std::vector<std::string>& argv, const std::string& log,
+                       std::chrono::milliseconds limit = std::chrono::seconds(120)) {
+    return wait_exit(spawn(argv, log).pid, limit);
+}
+
+/// A CSV file: the header line and the rows, as text.
+struct Csv {
+    std::string header;
+    std::vector<std::string> rows;
+};
+
+inline Csv read_csv(const std::string& path) {
+    Csv c;
+    std::vector<std::string> lines = split_lines(slurp(path));
+    if (!lines.empty()) {
+        c.header = std::move(lines.front());
+        c.rows.assign(std::make_move_iterator(lines.begin() + 1),
+                      std::make_move_iterator(lines.end()));
+    }
+    return c;
+}
+
+/// Rows counted by their text (a multiset that prints well in failures).
+using RowCounts = std::map<std::string, int>;
+
+inline RowCounts count_rows(const std::vector<std::string>& rows) {
+    RowCounts m;
+    for (const std::string& r : rows) {
+        ++m[r];
+    }
+    return m;
+}
+
+/// Describes how two multisets of rows differ (empty when they are equal).
+inline std::string diff_rows(const RowCounts& want, const RowCounts& got, int max_lines = 5) {
+    std::string out;
+    int shown = 0;
+    std::size_t missing = 0;
+    std::size_t extra = 0;
+    for (const auto& [row, n] : want) {
+        const auto it = got.find(row);
+        const int have = it == got.end() ? 0 : it->second;
+        if (have < n) {
+            missing += static_cast<std::size_t>(n - have);
+            if (shown++ < max_lines) {
+                out += "\n  missing x" + std::to_string(n - have) + ": " + row.substr(0, 160);
+            }
+        }
+    }
+    for (const auto& [row, n] : got) {
+        const auto it = want.find(row);
+        const int need = it == want.end() ? 0 : it->second;
+        if (n > need) {
+            extra += static_cast<std::size_t>(n - need);
+            if (shown++ < max_lines) {
+                out += "\n  extra x" + std::to_string(n - need) + ": " + row.substr(0, 160);
+            }
+        }
+    }
+    if (missing == 0 && extra == 0) {
+        return {};
+    }
+    return std::to_string(missing) + " rows missing, " + std::to_string(extra) + " extra" + out;
+}
+
+/// Names of the files in `dir` (not recursive), sorted.
+inline std::vector<std::string> list_dir(const std::string& dir) {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        names.push_back(e.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+inline bool ends_with(const std::string& s, const std::string& suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(),
+                                                  suffix) == 0;
+}
+
+/// Waits until `pred()` holds or `limit` passes; returns the last value of pred().
+template <class Pred>
+bool wait_for(Pred&& pred, std::chrono::milliseconds limit,
+              std::chrono::milliseconds step = std::chrono::milliseconds(2)) {
+    const auto end = Clock::now() + limit;
+    while (!pred()) {
+        if (Clock::now() >= end) {
+            return pred();
+        }
+        std::this_thread::sleep_for(step);
+    }
+    return true;
+}
+
+/// gtest main for the daemon test programs: argv[1] is flowgen, argv[2] flowmeterd.
+inline int test_main(int argc, char** argv) {
+    testing::InitGoogleTest(&argc, argv);
+    if (argc != 3) {
+        std::fprintf(stderr, "usage: %s PATH-OF-FLOWGEN PATH-OF-FLOWMETERD [gtest flags]\n",
+                     argv[0]);
+        return 2;
+    }
+    // Absolute, so that a test may run them from another working directory.
+    programs().flowgen = fs::absolute(argv[1]).string();
+    programs().flowmeterd = fs::absolute(argv[2]).string();
+    return RUN_ALL_TESTS();
+}
+
+}  // namespace fm::daemon_test

@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The daemon face end to end: `flowmeterd --config FILE` on a flowgen capture, writing rotating
+// files. A run to the end must write exactly the rows of the offline `-o` run, split over
+// complete files (each with the header, none left .partial). SIGTERM in the middle must still
+// leave only complete files, every flow at most once, each row either the offline row or the
+// same flow cut short by the stop. SIGHUP must start a new file; keep_files must delete the
+// oldest files of the prefix and nothing else.
+//
+// The signal tests need the daemon to be busy when the signal arrives. The capture is made big
+// enough for that, and made bigger and the run repeated when a machine was too fast for it
+// (the outcome is then still checked in full; only the timing is retried).
+// Usage: daemon_rotation PATH-OF-FLOWGEN PATH-OF-FLOWMETERD [gtest flags]
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "daemon_support.hpp"
+
+namespace fm::daemon_test {
+namespace {
+
+/// A flowgen capture and the offline output for it (`flowmeterd -f IN -o OUT`).
+struct Input {
+    std::string pcap;
+    std::string offline_csv;
+    std::uint64_t packets = 0;  ///< frames in the capture (flowgen --stats)
+    Csv offline;
+};
+
+/// Makes a capture of `flows` flows (about 30 packets each) and its offline output.
+Input make_input(const TempDir& dir, int flows, const std::string& tag) {
+    Input in;
+    in.pcap = dir.file("in-" + tag + ".pcap");
+    in.offline_csv = dir.file("offline-" + tag + ".csv");
+    const std::string stats = dir.file("flowgen-" + tag + ".txt");
+    const int rc = run_program(
+        {programs().flowgen, "--flows", std::to_string(flows), "--concurrency", "200",
+         "--duration", "60", "--seed", "7", "--size-mix", "64", "--stats", "--quiet", "-o",
+         in.pcap},
+        stats);
+    EXPECT_EQ(rc, 0) << slurp(stats);
+    for (const std::string& line : split_lines(slurp(stats))) {
+        if (line.rfind("packets=", 0) == 0) {
+            in.packets = std::stoull(line.substr(8));
+        }
+    }
+    EXPECT_GT(in.packets, 0U) << "flowgen --stats printed no packets=: " << slurp(stats);
+    const std::string log = dir.file("offline-" + tag + ".log");
+    EXPECT_EQ(run_program({programs().flowmeterd, "-f", in.pcap, "-o", in.offline_csv}, log), 0)
+        << slurp(log);
+    in.offline = read_csv(in.offline_csv);
+    EXPECT_FALSE(in.offline.rows.empty()) << "offline run wrote no rows";
+    return in;
+}
+
+struct ConfigOptions {
+    std::uint64_t max_rows = 0;
+    std::uint32_t keep_files = 0;
+    std::uint32_t workers = 2;
+};
+
+/// Writes a daemon configuration reading `pcap` and writing rotating files to `out_dir`.
+std::string write_config(const TempDir& dir, const std::string& pcap, const std::string& out_dir,
+                         const ConfigOptions& o) {
+    const std::string path = dir.file("flowmeter.yaml");
+    write_file(path,
+               "capture:\n"
+               "  source: pcap_file\n"
+               "  files: [\"" + pcap + "\"]\n"
+               "pipeline:\n"
+               "  workers: " + std::to_string(o.workers) + "\n"
+               "output:\n"
+               "  directory: \"" + out_dir + "\"\n"
+               "  file_prefix: flows\n"
+               "  rotate:\n"
+               "    max_bytes: 0\n"
+               "    interval_s: 0\n"
+               "    max_rows: " + std::to_string(o.max_rows) + "\n"
+               "  keep_files: " + std::to_string(o.keep_files) + "\n"
+               "  fsync: false\n"
+               "logging:\n"
+               "  target: stderr\n"
+               "  stats_interval_s: 1\n");
+    return path;
+}
+
+/// What a daemon left in its output directory.
+struct OutputDir {
+    std::vector<std::string> complete;  ///< *.csv names, sorted
+    std::vector<std::string> partial;   ///< *.partial names
+    std::vector<std::string> other;
+    std::vector<std::vector<std::string>> rows_per_file;  ///< rows of complete[i]
+    std::vector<std::string> all_rows;
+};
+
+/// Reads every file of `dir`; checks that each complete file starts with `header` and is named
+/// PREFIX-YYYYmmddTHHMMSSZ-N.csv.
+OutputDir read_output(const std::string& dir, const std::string& header) {
+    static const std::regex kName(R"(flows-\d{8}T\d{6}Z-\d+\.csv)");
+    OutputDir out;
+    for (const std::string& name : list_dir(dir)) {
+        if (ends_with(name, ".partial")) {
+            out.partial.push_back(name);
+        } else if (ends_with(name, ".csv")) {
+            out.complete.push_back(name);
+            EXPECT_TRUE(std::regex_match(name, kName)) << "unexpected file name " << name;
+            const Csv c = read_csv(dir + "/" + name);
+            EXPECT_EQ(c.header, header) << name << " does not start with the header";
+            EXPECT_FALSE(c.rows.empty()) << name << " has no rows";
+            const std::string text = slurp(dir + "/" + name);
+            EXPECT_TRUE(!text.empty() && text.back() == '\n') << name << " ends in a cut row";
+            out.rows_per_file.push_back(c.rows);
+            out.all_rows.insert(out.all_rows.end(), c.rows.begin(), c.rows.end());
+        } else {
+            out.other.push_back(name);
+        }
+    }
+    return out;
+}
+
+std::size_t column(const std::string& header, const std::string& name) {
+    const std::vector<std::string> h = split_fields(header);
+    for (std::size_t i = 0; i < h.size(); ++i) {
+        if (h[i] == name) {
+            return i;
+        }
+    }
+    ADD_FAILURE() << "no column " << name;
+    return 0;
+}
+
+/// "total packets processed: N" from a daemon log.
+std::optional<std::uint64_t> packets_processed(const std::string& log) {
+    static const std::regex kLine(R"(total packets processed: (\d+))");
+    std::smatch m;
+    const std::string text = slurp(log);
+    if (std::regex_search(text, m, kLine)) {
+        return std::stoull(m[1].str());
+    }
+    return std::nullopt;
+}
+
+TEST(DaemonRotation, RunToTheEndWritesExactlyTheOfflineRows) {
+    TempDir dir;
+    const Input in = make_input(dir, 3000, "a");
+    ASSERT_FALSE(HasFailure());
+    constexpr std::uint64_t kMaxRows = 250;
+    const std::string out_dir = dir.file("out");
+    const std::string cfg = write_config(dir, in.pcap, out_dir, {.max_rows = kMaxRows});
+    const std::string log = dir.file("daemon.log");
+    ASSERT_EQ(run_program({programs().flowmeterd, "--config", cfg}, log), 0) << slurp(log);
+
+    const OutputDir out = read_output(out_dir, in.offline.header);
+    EXPECT_TRUE(out.partial.empty()) << out.partial.front() << " left behind";
+    EXPECT_TRUE(out.other.empty()) << "unexpected file " << out.other.front();
+    const std::size_t want_files = (in.offline.rows.size() + kMaxRows - 1) / kMaxRows;
+    EXPECT_EQ(out.complete.size(), want_files);
+    std::size_t short_files = 0;
+    for (std::size_t i = 0; i < out.rows_per_file.size(); ++i) {
+        EXPECT_LE(out.rows_per_file[i].size(), kMaxRows) << out.complete[i];
+        short_files += out.rows_per_file[i].size() < kMaxRows ? 1 : 0;
+    }
+    EXPECT_LE(short_files, 1U) << "only the last file may hold fewer than max_rows rows";
+    const std::string diff = diff_rows(count_rows(in.offline.rows), count_rows(out.all_rows));
+    EXPECT_TRUE(diff.empty()) << "rotating files vs offline -o output: " << diff;
+
+    // Final statistics on stderr.
+    const std::string text = slurp(log);
+    EXPECT_EQ(packets_processed(log), std::optional<std::uint64_t>(in.packets)) << text;
+    EXPECT_NE(text.find("completed flows written: " + std::to_string(in.offline.rows.size())),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("stats: packets"), std::string::npos) << "no periodic stats line";
+}
+
+TEST(DaemonRotation, SigtermMidwayLeavesCompleteFilesAndNoDuplicate) {
+    TempDir dir;
+    const std::string out_dir = dir.file("out");
+    bool midway = false;
+    for (int attempt = 0, flows = 20000; attempt < 4 && !midway; ++attempt, flows *= 2) {
+        std::error_code ec;
+        fs::remove_all(out_dir, ec);
+        const Input in = make_input(dir, flows, std::to_string(attempt));
+        ASSERT_FALSE(HasFailure());
+        const std::string cfg = write_config(dir, in.pcap, out_dir, {.max_rows = 200});
+        const std::string log = dir.file("daemon.log");
+        const Child d = spawn({programs().flowmeterd, "--config", cfg}, log);
+        // Rows are flowing once a first file was renamed to .csv.
+        int status = 0;
+        bool exited = false;
+        wait_for(
+            [&] {
+                exited = exited || has_exited(d.pid, status);
+                for (const std::string& n : list_dir(out_dir)) {
+                    if (ends_with(n, ".csv")) {
+                        return true;
+                    }
+                }
+                return exited;
+            },
+            std::chrono::seconds(60), std::chrono::milliseconds(1));
+        if (!exited) {
+            ASSERT_EQ(kill(d.pid, SIGTERM), 0);
+            status = wait_exit(d.pid, std::chrono::seconds(60));
+        }
+        ASSERT_EQ(status, 0) << slurp(log);
+        const std::optional<std::uint64_t> seen = packets_processed(log);
+        ASSERT_TRUE(seen.has_value()) << slurp(log);
+        if (exited || *seen >= in.packets) {
+            continue;  // the run ended before the signal: try a longer one
+        }
+        midway = true;
+        EXPECT_NE(slurp(log).find("stop requested"), std::string::npos) << slurp(log);
+
+        const OutputDir out = read_output(out_dir, in.offline.header);
+        EXPECT_TRUE(out.partial.empty()) << out.partial.front() << " left behind";
+        ASSERT_FALSE(out.all_rows.empty()) << "nothing written before the stop";
+        EXPECT_LT(out.all_rows.size(), in.offline.rows.size()) << "the stop came after the end";
+
+        // The offline rows by flow: Flow ID and start time identify one flow of the capture.
+        const std::string& h = in.offline.header;
+        const std::size_t id = column(h, "Flow ID");
+        const std::size_t ts = column(h, "Timestamp");
+        const std::size_t fwd = column(h, "Total Fwd Packet");
+        const std::size_t bwd = column(h, "Total Bwd packets");
+        std::map<std::string, std::vector<std::string>> offline_by_flow;
+        for (const std::string& r : in.offline.rows) {
+            const auto f = split_fields(r);
+            const std::string key = f[id] + "|" + f[ts];
+            ASSERT_EQ(offline_by_flow.count(key), 0U) << "flow twice in offline output: " << key;
+            offline_by_flow[key] = f;
+        }
+        // Every row: the offline row itself (the flow had ended before the stop), or the same
+        // flow ended by the stop's drain, with no more packets than the whole flow.
+        std::set<std::string> seen_flows;
+        std::size_t exact = 0;
+        std::size_t cut = 0;
+        const RowCounts offline_rows = count_rows(in.offline.rows);
+        for (const std::string& r : out.all_rows) {
+            const auto f = split_fields(r);
+            ASSERT_GT(f.size(), std::max({id, ts, fwd, bwd}));
+            const std::string key = f[id] + "|" + f[ts];
+            EXPECT_TRUE(seen_flows.insert(key).second) << "flow written twice: " << key;
+            if (offline_rows.count(r) != 0) {
+                ++exact;
+                continue;
+            }
+            const auto it = offline_by_flow.find(key);
+            if (it == offline_by_flow.end()) {
+                ADD_FAILURE() << "row of a flow the offline run does not have: " << r;
+                continue;
+            }
+            ++cut;
+            EXPECT_LE(std::stod(f[fwd]), std::stod(it->second[fwd])) << r;
+            EXPECT_LE(std::stod(f[bwd]), std::stod(it->second[bwd])) << r;
+        }
+        EXPECT_GT(exact, 0U);
+        // Only flows open at the stop are cut: at most flowgen's concurrency (200) plus flows
+        // still waiting in queues, far fewer than the rows.
+        EXPECT_LT(cut, out.all_rows.size()) << "every row differs from the offline run";
+    }
+    EXPECT_TRUE(midway) << "every run ended before SIGTERM arrived; the daemon is faster than "
+                           "the largest capture tried";
+}
+
+TEST(DaemonRotation, SighupStartsANewFile) {
+    TempDir dir;
+    const std::string out_dir = dir.file("out");
+    bool rotated = false;
+    for (int attempt = 0, flows = 20000; attempt < 4 && !rotated; ++attempt, flows *= 2) {
+        std::error_code ec;
+        fs::remove_all(out_dir, ec);
+        const Input in = make_input(dir, flows, std::to_string(attempt));
+        ASSERT_FALSE(HasFailure());
+        // No limits: without SIGHUP the whole run is one file.
+        const std::string cfg = write_config(dir, in.pcap, out_dir, {});
+        const std::string log = dir.file("daemon.log");
+        const Child d = spawn({programs().flowmeterd, "--config", cfg}, log);
+        int status = 0;
+        bool exited = false;
+        wait_for(
+            [&] {
+                exited = exited || has_exited(d.pid, status);
+                for (const std::string& n : list_dir(out_dir)) {
+                    if (ends_with(n, ".partial")) {
+                        return true;
+                    }
+                }
+                return exited;
+            },
+            std::chrono::seconds(60), std::chrono::milliseconds(1));
+        if (!exited) {
+            ASSERT_EQ(kill(d.pid, SIGHUP), 0);
+            status = wait_exit(d.pid, std::chrono::seconds(120));
+        }
+        ASSERT_EQ(status, 0) << slurp(log);
+        const OutputDir out = read_output(out_dir, in.offline.header);
+        EXPECT_TRUE(out.partial.empty());
+        const std::string diff = diff_rows(count_rows(in.offline.rows), count_rows(out.all_rows));
+        EXPECT_TRUE(diff.empty()) << "files after SIGHUP vs offline output: " << diff;
+        if (exited || out.complete.size() < 2) {
+            continue;  // the signal came after the last row: try a longer run
+        }
+        rotated = true;
+        EXPECT_EQ(out.complete.size(), 2U) << "one SIGHUP, two files";
+        EXPECT_NE(slurp(log).find("SIGHUP"), std::string::npos) << slurp(log);
+    }
+    EXPECT_TRUE(rotated) << "SIGHUP never arrived while rows were written";
+}
+
+TEST(DaemonRotation, KeepFilesDeletesOnlyTheOldestFilesOfThePrefix) {
+    TempDir dir;
+    const Input in = make_input(dir, 3000, "k");
+    ASSERT_FALSE(HasFailure());
+    constexpr std::uint64_t kMaxRows = 200;
+    constexpr std::uint32_t kKeep = 3;
+    ASSERT_GT(in.offline.rows.size(), (kKeep + 1) * kMaxRows) << "too few rows for the test";
+    const std::string out_dir = dir.file("out");
+    fs::create_directories(out_dir);
+    // Files that are not this prefix's complete files stay; an old complete file goes.
+    const std::string header = in.offline.header + "\n";
+    write_file(out_dir + "/flows-20000101T000000Z-0.csv", header + "old,row\n");
+    write_file(out_dir + "/flows-20000101T000000Z-1.csv.partial", header);
+    write_file(out_dir + "/other-20000101T000000Z-0.csv", header);
+    write_file(out_dir + "/notes.txt", "keep me\n");
+    const std::string cfg =
+        write_config(dir, in.pcap, out_dir, {.max_rows = kMaxRows, .keep_files = kKeep});
+    const std::string log = dir.file("daemon.log");
+    ASSERT_EQ(run_program({programs().flowmeterd, "--config", cfg}, log), 0) << slurp(log);
+
+    const std::vector<std::string> names = list_dir(out_dir);
+    std::vector<std::string> ours;
+    for (const std::string& n : names) {
+        if (n.rfind("flows-", 0) == 0 && ends_with(n, ".csv")) {
+            ours.push_back(n);
+        }
+    }
+    EXPECT_EQ(ours.size(), kKeep) << "complete files of the prefix after the run";
+    for (const std::string& n : ours) {
+        EXPECT_NE(n, "flows-20000101T000000Z-0.csv") << "the oldest file was kept";
+    }
+    for (const char* keep : {"flows-20000101T000000Z-1.csv.partial",
+                                    "other-20000101T000000Z-0.csv", "notes.txt"}) {
+        EXPECT_NE(std::find(names.begin(), names.end(), keep), names.end())
+            << keep << " was deleted";
+    }
+    // The kept files are the newest: together they end with the last rows the writer wrote,
+    // so the rows they hold are a subset of the offline rows and at most keep * max_rows.
+    std::vector<std::string> kept_rows;
+    for (const std::string& n : ours) {
+        const Csv c = read_csv(out_dir + "/" + n);
+        EXPECT_EQ(c.header, in.offline.header);
+        kept_rows.insert(kept_rows.end(), c.rows.begin(), c.rows.end());
+    }
+    EXPECT_LE(kept_rows.size(), kKeep * kMaxRows);
+    const RowCounts all = count_rows(in.offline.rows);
+    for (const auto& [row, n] : count_rows(kept_rows)) {
+        const auto it = all.find(row);
+        EXPECT_TRUE(it != all.end() && it->second >= n) << "row not in the offline output: "
+                                                        << row;
+    }
+}
+
+}  // namespace
+}  // namespace fm::daemon_test
+
+int main(int argc, char** argv) {
+    return fm::daemon_test::test_main(argc, argv);
+}

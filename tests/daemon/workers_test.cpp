@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The number of flow workers must not change what flowmeterd writes: `--workers 1`, 2 and 4 on
+// the same capture give the same multiset of rows through the whole program (capture,
+// dispatch, workers, writer thread, file). Run on reference captures of $FM_SHARED_DIR/pcaps
+// (several link types, pcapng, fragments, many flows) and on a flowgen capture with thousands
+// of concurrent flows. The pipeline's own tests check the same in-process, in more depth.
+// Usage: daemon_workers PATH-OF-FLOWGEN PATH-OF-FLOWMETERD [gtest flags]
+#include <cctype>
+#include <string>
+#include <vector>
+
+#include "daemon_support.hpp"
+
+namespace fm::daemon_test {
+namespace {
+
+struct Case {
+    std::string capture;  ///< below $FM_SHARED_DIR/pcaps
+    std::string profile;
+};
+
+class WorkerRuns : public ::testing::Test {
+protected:
+    /// Runs `flowmeterd -f CAPTURE -o OUT --workers N --profile P` and returns the CSV.
+    Csv run(const std::string& capture, const std::string& profile, int workers) {
+        const std::string out = dir_.file("w" + std::to_string(workers) + ".csv");
+        const std::string log = dir_.file("w" + std::to_string(workers) + ".log");
+        const int rc = run_program({programs().flowmeterd, "-f", capture, "-o", out, "--profile",
+                                    profile, "--workers", std::to_string(workers)},
+                                   log);
+        EXPECT_EQ(rc, 0) << slurp(log);
+        return rc == 0 ? read_csv(out) : Csv{};
+    }
+
+    void check_invariance(const std::string& capture, const std::string& profile) {
+        const Csv one = run(capture, profile, 1);
+        ASSERT_FALSE(one.header.empty());
+        ASSERT_FALSE(one.rows.empty()) << capture << " gave no rows";
+        const RowCounts want = count_rows(one.rows);
+        for (const int workers : {2, 4}) {
+            const Csv many = run(capture, profile, workers);
+            EXPECT_EQ(many.header, one.header);
+            const std::string diff = diff_rows(want, count_rows(many.rows));
+            EXPECT_TRUE(diff.empty()) << capture << ": --workers " << workers
+                                      << " vs --workers 1: " << diff;
+        }
+    }
+
+    TempDir dir_;
+};
+
+class DaemonWorkers : public WorkerRuns, public ::testing::WithParamInterface<Case> {};
+
+using DaemonWorkersFlowgen = WorkerRuns;
+
+TEST_P(DaemonWorkers, SameRowsForOneTwoAndFourWorkers) {
+    const std::string shared = shared_dir();
+    ASSERT_FALSE(shared.empty());
+    const std::string capture = shared + "/pcaps/" + GetParam().capture;
+    ASSERT_TRUE(fs::exists(capture)) << capture << " missing from the reference data";
+    check_invariance(capture, GetParam().profile);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    SharedCaptures, DaemonWorkers,
+    ::testing::Values(Case{"large/echo-connections.pcap", "fixed"},
+                      Case{"large/many-protocols.pcap", "v4"},
+                      Case{"large/amp.UDP.bacnet.IOT.37810.pcapng", "cic2018"},
+                      Case{"large/ip-frag.pcap", "fixed"},
+                      Case{"cic-sample/test.pcap", "cic2017"},
+                      Case{"large/pkt.TCP.synflood.spoofed.pcap", "fixed"}),
+    [](const ::testing::TestParamInfo<Case>& p) {
+        std::string name = p.param.capture + "_" + p.param.profile;
+        for (char& c : name) {
+            if (!std::isalnum(static_cast<unsigned char>(c))) {
+                c = '_';
+            }
+        }
+        return name;
+    });
+
+TEST_F(DaemonWorkersFlowgen, SameRowsOnAFlowgenCaptureWithManyConcurrentFlows) {
+    const std::string pcap = dir_.file("gen.pcap");
+    const std::string log = dir_.file("flowgen.log");
+    ASSERT_EQ(run_program({programs().flowgen, "--flows", "5000", "--concurrency", "2000",
+                           "--duration", "20", "--seed", "5", "--ipv6-share", "0.3", "--quiet",
+                           "-o", pcap},
+                          log),
+              0)
+        << slurp(log);
+    check_invariance(pcap, "fixed");
+}
+
+}  // namespace
+}  // namespace fm::daemon_test
+
+int main(int argc, char** argv) {
+    return fm::daemon_test::test_main(argc, argv);
+}
