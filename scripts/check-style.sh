@@ -5,7 +5,7 @@
 #   2. every C++ file starts with the SPDX line; every header has #pragma once
 #   3. includes point downstream only (STYLE 4.1): e.g. decode/ must not include flow/
 #   4. meson lists of plain strings are sorted (STYLE 4.10)
-#   5. shell scripts parse (bash -n)
+#   5. shell scripts in scripts/, tests/ and .ci/run parse (bash -n)
 # Usage: scripts/check-style.sh [--fix] [FILE...]
 #   --fix   rewrite the files with clang-format -i (formatting only; other findings stay)
 #   FILE    check only these files (default: the whole tree)
@@ -33,7 +33,7 @@ if ((${#files[@]} == 0)); then
     mapfile -t files < <(find src tests bench -type f \( -name '*.cpp' -o -name '*.hpp' \) | LC_ALL=C sort)
     mapfile -t meson_files < <(find . -path ./.git -prune -o -path './build*' -prune -o \
         \( -name meson.build -o -name meson_options.txt \) -type f -print | LC_ALL=C sort)
-    mapfile -t shell_files < <(find scripts -name '*.sh' -type f | LC_ALL=C sort; [[ -f .ci/run ]] && echo .ci/run)
+    mapfile -t shell_files < <(find scripts tests -name '*.sh' -type f | LC_ALL=C sort; [[ -f .ci/run ]] && echo .ci/run)
 else
     cxx=()
     meson_files=()

@@ -86,12 +86,13 @@ public:
         }
         std::fputs(
             "flow,protocol,src_ip,src_port,dst_ip,dst_port,vlan,first_ts_us,last_ts_us,"
-            "fwd_packets,bwd_packets,fwd_payload_bytes,bwd_payload_bytes,close\n",
+            "fwd_packets,bwd_packets,fwd_payload_bytes,bwd_payload_bytes,fwd_padding_bytes,"
+            "bwd_padding_bytes,close\n",
             file_.get());
     }
 
     void write(const FlowRecord& r) {
-        std::fprintf(file_.get(), "%llu,%u,%s,%u,%s,%u,%u,%lld,%lld,%u,%u,%llu,%llu,%s\n",
+        std::fprintf(file_.get(), "%llu,%u,%s,%u,%s,%u,%u,%lld,%lld,%u,%u,%llu,%llu,%llu,%llu,%s\n",
                      static_cast<unsigned long long>(r.index), unsigned{r.protocol},
                      format_ip(r.client_ip, r.ipv6).c_str(), unsigned{r.client_port},
                      format_ip(r.server_ip, r.ipv6).c_str(), unsigned{r.server_port},
@@ -99,6 +100,8 @@ public:
                      static_cast<long long>(r.last_ns / 1000), r.fwd_packets, r.bwd_packets,
                      static_cast<unsigned long long>(r.fwd_payload_bytes),
                      static_cast<unsigned long long>(r.bwd_payload_bytes),
+                     static_cast<unsigned long long>(r.fwd_padding_bytes),
+                     static_cast<unsigned long long>(r.bwd_padding_bytes),
                      std::string(to_string(r.close)).c_str());
     }
 

@@ -580,14 +580,20 @@ std::uint32_t TrafficGenerator::build_packet(Slot& f) noexcept {
     if (rec.protocol == kProtoTcp) {
         (from_client ? f.client_seq : f.server_seq) += consumed;
     }
+    const std::size_t len = build_frame(sp, frame_.data());
+    const std::size_t unpadded =
+        kEthHeaderLen + (sp.vlan_id != 0 ? kVlanTagLen : 0) + headers_len(sp) + payload;
+    const std::size_t padding = len - unpadded;
     if (from_client) {
         ++rec.fwd_packets;
         rec.fwd_payload_bytes += payload;
+        rec.fwd_padding_bytes += padding;
     } else {
         ++rec.bwd_packets;
         rec.bwd_payload_bytes += payload;
+        rec.bwd_padding_bytes += padding;
     }
-    return static_cast<std::uint32_t>(build_frame(sp, frame_.data()));
+    return static_cast<std::uint32_t>(len);
 }
 
 bool TrafficGenerator::next(GeneratedPacket& out) noexcept {

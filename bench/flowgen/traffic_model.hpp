@@ -69,6 +69,8 @@ struct FlowRecord {
     std::array<std::uint8_t, 16> server_ip{};
     std::uint64_t fwd_payload_bytes = 0;
     std::uint64_t bwd_payload_bytes = 0;
+    std::uint64_t fwd_padding_bytes = 0;  ///< Ethernet padding added to reach 60 bytes
+    std::uint64_t bwd_padding_bytes = 0;
     std::uint32_t fwd_packets = 0;
     std::uint32_t bwd_packets = 0;
     std::uint16_t client_port = 0;  ///< 0 for ICMP
