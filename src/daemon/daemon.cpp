@@ -18,6 +18,7 @@
 // rename, and the process exits without waiting for the tables (fast stop).
 #include "daemon/daemon.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -106,7 +107,9 @@ public:
         }
     }
 
-    bool live() const noexcept { return source_ != config::CaptureSource::PcapFile; }
+    bool live() const noexcept {
+        return source_ != config::CaptureSource::PcapFile;
+    }
 
     std::vector<capture::PacketSource*> sources() const {
         std::vector<capture::PacketSource*> out;
@@ -203,7 +206,9 @@ public:
         return out;
     }
 
-    const std::vector<std::string>& open_errors() const noexcept { return open_errors_; }
+    const std::vector<std::string>& open_errors() const noexcept {
+        return open_errors_;
+    }
 
     static void add_counter(NamedCounters& out, const std::string& name, std::uint64_t value) {
         for (auto& [n, v] : out) {
@@ -241,10 +246,10 @@ std::string describe_run(const config::DaemonConfig& cfg) {
     std::string input;
     switch (cfg.capture.source) {
         case config::CaptureSource::PcapFile:
-            input = cfg.capture.files.size() == 1
-                        ? fmt::format("reading {}", cfg.capture.files.front())
-                        : fmt::format("reading {} capture files in order",
-                                      cfg.capture.files.size());
+            input =
+                cfg.capture.files.size() == 1
+                    ? fmt::format("reading {}", cfg.capture.files.front())
+                    : fmt::format("reading {} capture files in order", cfg.capture.files.size());
             break;
         case config::CaptureSource::PcapLive:
             input = fmt::format("capturing on {} ({} socket(s))", cfg.capture.interface,
@@ -254,25 +259,26 @@ std::string describe_run(const config::DaemonConfig& cfg) {
             input = fmt::format("capturing from {} DPDK port(s)", cfg.capture.dpdk.ports.size());
             break;
     }
-    const std::string output =
-        cfg.output.file.empty()
-            ? fmt::format("rotating files {}/{}-*.csv", cfg.output.directory,
-                          cfg.output.file_prefix)
-            : cfg.output.file;
-    return fmt::format("flowmeterd {}: {}, profile {}, {} worker(s), writing {}",
-                       version_string(), input, to_string(cfg.flow.profile), cfg.pipeline.workers,
-                       output);
+    const std::string output = cfg.output.file.empty()
+                                   ? fmt::format("rotating files {}/{}-*.csv", cfg.output.directory,
+                                                 cfg.output.file_prefix)
+                                   : cfg.output.file;
+    return fmt::format("flowmeterd {}: {}, profile {}, {} worker(s), writing {}", version_string(),
+                       input, to_string(cfg.flow.profile), cfg.pipeline.workers, output);
 }
 
 /// Logs the final statistics: the seed's four totals, then the detailed lines (rates, flows,
 /// rows, drops, and every non-zero per-stage and per-reason counter).
 void log_final_stats(spdlog::logger& log, StatsSnapshot s, const PipelineResult* result,
                      double seconds) {
+    log.info("total packets processed: {}", s.packets);
+    log.info("valid flow packets: {}", s.packets - std::min(s.packets, s.decode_errors));
+    // After a drain the tables are empty: the flows that were open are the drained ones. A
+    // fast stop leaves them in the tables, unwritten.
+    log.info("active flows at end of input: {}",
+             result != nullptr ? result->flow.ended_drain : s.flows_active);
+    log.info("completed flows written: {}", s.rows_written);
     if (result != nullptr) {
-        log.info("total packets processed: {}", result->stats.packets_read);
-        log.info("valid flow packets: {}", result->stats.packets_decoded);
-        log.info("active flows at end of input: {}", result->flow.ended_drain);
-        log.info("completed flows written: {}", s.rows_written);
         // The engine counters (flow.ended_*, …) are only known once the workers have joined.
         for (const auto& [name, value] : result->counters) {
             bool seen = false;
@@ -344,6 +350,10 @@ int run(const CliResult& cli) {
     pipeline.start();
     // The sources exist and the capture threads run: from now on every frame is seen.
     notifier.ready();
+    const std::optional<std::chrono::microseconds> watchdog = notifier.watchdog_period();
+    if (watchdog) {
+        notifier.watchdog();
+    }
 
     // The finisher waits for the end of the data path and then for the writer, so the control
     // loop below stays free to react to a second signal while the drain runs.
@@ -356,19 +366,20 @@ int run(const CliResult& cli) {
         finished.store(true, std::memory_order_release);
     });
 
-    auto snapshot = [&] { return take_snapshot(pipeline, writer_thread, inputs); };
+    auto snapshot = [&] {
+        return take_snapshot(pipeline, writer_thread, inputs);
+    };
     const bool show_progress = interactive && !inputs.live() && ProgressMeter::stderr_is_tty();
     ProgressMeter progress(inputs.input_total(), show_progress);
-    StatsReporter reporter(
-        std::chrono::seconds(show_progress ? 0 : cfg.logging.stats_interval_s), snapshot, log);
-    const std::optional<std::chrono::microseconds> watchdog = notifier.watchdog_period();
+    StatsReporter reporter(std::chrono::seconds(show_progress ? 0 : cfg.logging.stats_interval_s),
+                           snapshot, log);
 
     bool stopping = false;
     bool fast = false;
     auto next_progress = started + kProgressTick;
     auto next_status = started + kStatusPeriod;
-    auto next_watchdog = started;
-    std::uint64_t last_heartbeat = ~std::uint64_t{0};
+    auto next_watchdog = started + watchdog.value_or(std::chrono::microseconds(0));
+    std::uint64_t last_heartbeat = writer_thread.stats().heartbeat;
     while (!finished.load(std::memory_order_acquire)) {
         signals.wait(kControlTick);
         if (signals.stop_requested() && !stopping) {
@@ -380,8 +391,9 @@ int run(const CliResult& cli) {
         }
         if (signals.fast_stop_requested() && !fast) {
             fast = true;
-            log->warn("second stop signal: writing only rows already formatted; flows still "
-                      "open are not written");
+            log->warn(
+                "second stop signal: writing only rows already formatted; flows still "
+                "open are not written");
             writer_thread.request_fast_stop();
         }
         if (signals.take_rotate_request() && cfg.output.file.empty()) {
@@ -433,8 +445,8 @@ int run(const CliResult& cli) {
     }
     result.writer = writer_thread.stats();
     const StatsSnapshot final_stats = snapshot();
-    notifier.status(format_status(final_stats.packets, final_stats.flows_done,
-                                  final_stats.rows_written));
+    notifier.status(
+        format_status(final_stats.packets, final_stats.flows_done, final_stats.rows_written));
     log_final_stats(*log, final_stats, &result,
                     std::chrono::duration<double>(Clock::now() - started).count());
     if (!writer.last_closed_path().empty()) {

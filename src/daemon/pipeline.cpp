@@ -63,10 +63,12 @@ public:
         rows_ = 0;
         // try_enqueue leaves the chunk untouched when the queue is full; then wait for the
         // writer (backpressure, never a drop).
+        dispatch::tsan_queue_acquire(&queue_);
         if (FM_UNLIKELY(!queue_.try_enqueue(token_, std::move(chunk)))) {
             counters_.full_waits.add();
             output::push_rows(queue_, token_, std::move(chunk));
         }
+        dispatch::tsan_queue_release(&queue_);
     }
 
 private:
@@ -497,12 +499,20 @@ PipelineResult run_pipeline_to_memory(const config::DaemonConfig& cfg,
             }
         };
         for (;;) {
+            dispatch::tsan_queue_acquire(rows.get());
             const std::size_t n =
                 rows->wait_dequeue_bulk_timed(token, chunks.begin(), chunks.size(), 2000);
+            dispatch::tsan_queue_release(rows.get());
             take(n);
             if (n == 0 && producers_done.load(std::memory_order_acquire)) {
-                std::size_t m = 0;
-                while ((m = rows->try_dequeue_bulk(token, chunks.begin(), chunks.size())) != 0) {
+                for (;;) {
+                    dispatch::tsan_queue_acquire(rows.get());
+                    const std::size_t m =
+                        rows->try_dequeue_bulk(token, chunks.begin(), chunks.size());
+                    dispatch::tsan_queue_release(rows.get());
+                    if (m == 0) {
+                        break;
+                    }
                     take(m);
                 }
                 break;

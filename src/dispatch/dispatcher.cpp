@@ -40,10 +40,12 @@ void Dispatcher::flush() noexcept {
 
 void Dispatcher::enqueue(std::uint32_t shard) noexcept {
     Stage& stage = stages_[shard];
+    tsan_queue_acquire(queues_[shard]);
     if (FM_UNLIKELY(!queues_[shard]->try_enqueue_bulk(*tokens_[shard], stage.packets.data(),
                                                       stage.size))) {
         wait_and_enqueue(shard);
     }
+    tsan_queue_release(queues_[shard]);
     counters_.packets.add(stage.size);
     counters_.bulk_enqueues.add();
     stage.size = 0;
@@ -58,6 +60,7 @@ FM_NOINLINE void Dispatcher::wait_and_enqueue(std::uint32_t shard) noexcept {
         } else {
             std::this_thread::sleep_for(kFullQueueSleep);
         }
+        tsan_queue_acquire(queues_[shard]);
         if (queues_[shard]->try_enqueue_bulk(*tokens_[shard], stage.packets.data(), stage.size)) {
             return;
         }

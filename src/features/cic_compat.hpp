@@ -74,8 +74,8 @@ struct CicCompat {
     /// (found in the goldens: mpls/mixed-vlan-mpls.pcap, vlan/frag_with_padding.pcap).
     bool vlan_trailer_is_payload;
     /// A TCP header cut short by the snapshot length (or a fragment) is still decoded, its
-    /// header bytes being those present (jnetpcap 1.4, r1500); jnetpcap 1.3.0 fails on it and
-    /// the packet becomes protocol 0 (snaplen/truncated-header.pcap).
+    /// header bytes being those present (jnetpcap 1.4, r1500); jnetpcap 1.3.0 loses such a
+    /// packet altogether (snaplen/truncated-header.pcap, fragments/fragmented-syn.pcap).
     bool decode_cut_tcp_header;
     /// jnetpcap 1.3.0 loses TCP segments carrying an option kind its TCP header does not know
     /// (seen for kind 254 in tcp/accecn_handshake.pcap and tcp/tfo-5c1fa7f9ae91.pcap): the

@@ -59,14 +59,14 @@ inline CicPacket read_packet(const decode::PacketMeta& m, const CicCompat& c) no
     // non-first fragment (§8: those are protocol 0 in every profile).
     const bool l4 = m.has(decode::kL4Decoded) && !m.has(decode::kLaterFragment);
     const bool tcp_ok = m.protocol == kProtoTcp && l4 &&
-                        (c.decode_zero_ip_length_tcp || !m.has(decode::kZeroIpLength)) &&
-                        (c.decode_cut_tcp_header || !m.has(decode::kL4HeaderCut));
+                        (c.decode_zero_ip_length_tcp || !m.has(decode::kZeroIpLength));
     const bool udp_ok = m.protocol == kProtoUdp && l4;
 
     // Payload to the end of the frame: jnetpcap 1.3.0 always, later builds behind VLAN tags.
     const bool to_frame_end =
         c.count_ethernet_padding || (c.vlan_trailer_is_payload && m.has(decode::kBehindVlan));
-    if (tcp_ok && c.drop_tcp_unknown_option && m.has(decode::kTcpUnknownOption)) {
+    if (tcp_ok && ((c.drop_tcp_unknown_option && m.has(decode::kTcpUnknownOption)) ||
+                   (!c.decode_cut_tcp_header && m.has(decode::kL4HeaderCut)))) {
         p.ignored = true;
         return p;
     }

@@ -37,10 +37,8 @@ FlowEngine::FlowEngine(const config::FlowConfig& config, features::RowSink& sink
       activity_timeout_us_(config.activity_timeout_us),
       sink_(sink),
       table_(capacity),
-      states_(table_.capacity()) {
-    if (compat_.eng_extra_columns) {
-        retrans_.resize(table_.capacity());
-    }
+      states_(table_.capacity()),
+      retrans_(compat_.eng_extra_columns ? table_.capacity() : 0) {
     rows_.reserve(kRowBatch);
 }
 
@@ -348,10 +346,13 @@ void FlowEngine::make_room() noexcept {
     // Approximate LRU: among a window of entries from a rotating cursor, prefer an expired
     // flow's memory, else end the flow idle the longest. O(window) per eviction.
     constexpr std::size_t kWindow = 16;
-    const std::size_t n = states_.size();
+    const std::size_t n = table_.high_water();
     std::uint32_t victim = FlowTable::kNone;
     bool victim_stub = false;
     Micros victim_seen = 0;
+    if (evict_cursor_ >= n) {
+        evict_cursor_ = 0;
+    }
     for (std::size_t scanned = 0; scanned < n; ++scanned) {
         const auto i = static_cast<std::uint32_t>(evict_cursor_);
         evict_cursor_ = evict_cursor_ + 1 == n ? 0 : evict_cursor_ + 1;
@@ -383,7 +384,13 @@ void FlowEngine::make_room() noexcept {
 }
 
 void FlowEngine::expire(Micros now) noexcept {
-    const std::size_t n = states_.size();
+    const std::size_t n = table_.high_water();
+    if (n == 0) {
+        return;
+    }
+    if (expire_cursor_ >= n) {
+        expire_cursor_ = 0;
+    }
     const std::size_t budget = std::min(n, kExpireBudget);
     for (std::size_t k = 0; k < budget; ++k) {
         const auto i = static_cast<std::uint32_t>(expire_cursor_);
@@ -401,7 +408,7 @@ void FlowEngine::expire(Micros now) noexcept {
 }
 
 void FlowEngine::drain() noexcept {
-    for (std::size_t i = 0; i < states_.size(); ++i) {
+    for (std::size_t i = 0; i < table_.high_water(); ++i) {
         if (states_[i].status == Status::Live) {
             end_flow(static_cast<std::uint32_t>(i), EndReason::Drain);
         }

@@ -25,6 +25,7 @@
 #include "features/tcp_retrans.hpp"
 #include "flow/flow_table.hpp"
 #include "flow/flow_tuple.hpp"
+#include "flow/zeroed_array.hpp"
 
 namespace fm::flow {
 
@@ -91,7 +92,7 @@ public:
     static constexpr std::size_t kRowBatch = 64;
 
 private:
-    enum class Status : std::uint8_t { Free, Live, Stub };
+    enum class Status : std::uint8_t { Free = 0, Live, Stub };
 
     /// One table entry: the flow's accumulators plus its entry status. A Stub is a flow whose
     /// row was already written by expire() and that is kept only for what a continuation
@@ -132,8 +133,8 @@ private:
     features::RowSink& sink_;
 
     FlowTable table_;
-    std::vector<FlowState> states_;
-    std::vector<features::RetransMemory> retrans_;  ///< per entry; `fixed` profile only
+    ZeroedArray<FlowState> states_;                  ///< all-zero = Status::Free
+    ZeroedArray<features::RetransMemory> retrans_;   ///< per entry; `fixed` only; zero = empty
     std::vector<features::FeatureRow> rows_;        ///< staging, capacity kRowBatch
     std::size_t live_ = 0;
     std::size_t expire_cursor_ = 0;

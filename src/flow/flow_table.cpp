@@ -3,34 +3,44 @@
 #include "flow/flow_table.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace fm::flow {
 
-FlowTable::FlowTable(std::size_t capacity) : capacity_(std::max<std::size_t>(capacity, 1)) {
+namespace {
+
+std::size_t slot_count(std::size_t capacity) {
     std::size_t slots = 16;
-    while (slots < 2 * capacity_) {
+    while (slots < 2 * capacity) {
         slots *= 2;
     }
-    mask_ = slots - 1;
-    slots_.assign(slots, Slot{});
-    free_.resize(capacity_);
-    // Hand out low indexes first: the pool fills from its start, which keeps a small table's
-    // working set small.
-    for (std::size_t i = 0; i < capacity_; ++i) {
-        free_[i] = static_cast<std::uint32_t>(capacity_ - 1 - i);
-    }
+    return slots;
+}
+
+}  // namespace
+
+FlowTable::FlowTable(std::size_t capacity)
+    : capacity_(std::clamp<std::size_t>(capacity, 1, kNone - 1)),
+      mask_(slot_count(capacity_) - 1),
+      slots_(slot_count(capacity_)) {
+    free_.reserve(capacity_);
 }
 
 std::uint32_t FlowTable::insert(std::uint64_t hash) noexcept {
     FM_ASSERT(!full());
-    const std::uint32_t index = free_.back();
-    free_.pop_back();
+    std::uint32_t index = 0;
+    if (!free_.empty()) {
+        index = free_.back();
+        free_.pop_back();
+    } else {
+        index = fresh_++;
+    }
     const auto tag = static_cast<std::uint32_t>(hash);
     std::size_t pos = tag & mask_;
-    while (slots_[pos].index != kNone) {
+    while (slots_[pos].index1 != 0) {
         pos = (pos + 1) & mask_;
     }
-    slots_[pos] = Slot{tag, index};
+    slots_[pos] = Slot{tag, index + 1};
     ++size_;
     return index;
 }
@@ -38,8 +48,8 @@ std::uint32_t FlowTable::insert(std::uint64_t hash) noexcept {
 void FlowTable::erase(std::uint32_t index, std::uint64_t hash) noexcept {
     const auto tag = static_cast<std::uint32_t>(hash);
     std::size_t pos = tag & mask_;
-    while (slots_[pos].index != index) {
-        FM_ASSERT(slots_[pos].index != kNone);
+    while (slots_[pos].index1 != index + 1) {
+        FM_ASSERT(slots_[pos].index1 != 0);
         pos = (pos + 1) & mask_;
     }
     // Backward-shift deletion (Knuth 6.4 algorithm R): move later cluster members into the hole
@@ -48,8 +58,8 @@ void FlowTable::erase(std::uint32_t index, std::uint64_t hash) noexcept {
     std::size_t cur = pos;
     for (;;) {
         cur = (cur + 1) & mask_;
-        const Slot& s = slots_[cur];
-        if (s.index == kNone) {
+        const Slot s = slots_[cur];
+        if (s.index1 == 0) {
             break;
         }
         const std::size_t home = s.tag & mask_;
@@ -60,17 +70,15 @@ void FlowTable::erase(std::uint32_t index, std::uint64_t hash) noexcept {
             hole = cur;
         }
     }
-    slots_[hole] = Slot{};
-    free_.push_back(index);
+    slots_[hole] = Slot{0, 0};
+    free_.push_back(index);  // never reallocates: capacity_ reserved, size() < capacity_
     --size_;
 }
 
 void FlowTable::clear() noexcept {
-    std::fill(slots_.begin(), slots_.end(), Slot{});
-    free_.resize(capacity_);
-    for (std::size_t i = 0; i < capacity_; ++i) {
-        free_[i] = static_cast<std::uint32_t>(capacity_ - 1 - i);
-    }
+    std::memset(static_cast<void*>(slots_.data()), 0, slots_.size() * sizeof(Slot));
+    free_.clear();
+    fresh_ = 0;
     size_ = 0;
 }
 

@@ -3,7 +3,8 @@
 // array (linear probing, at most half full, never rehashed) maps a key hash to the index of a
 // flow state in a dense pool. A slot stores 32 bits of the hash as a filter; the caller's full
 // key comparison decides (a filter hit alone never matches). Erasing shifts the following
-// cluster back (no tombstones), so probe lengths stay short under churn.
+// cluster back (no tombstones), so probe lengths stay short under churn. Pool indexes are handed
+// out from 0 upwards (reused ones first), so high_water() bounds every index ever used.
 //
 // Single-threaded: owned by one FlowEngine on one worker thread.
 #pragma once
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "common/compiler.hpp"
+#include "flow/zeroed_array.hpp"
 
 namespace fm::flow {
 
@@ -26,6 +28,8 @@ public:
     std::size_t capacity() const noexcept { return capacity_; }
     std::size_t size() const noexcept { return size_; }
     bool full() const noexcept { return size_ == capacity_; }
+    /// One past the highest pool index handed out since construction or clear().
+    std::size_t high_water() const noexcept { return fresh_; }
 
     /// Index of the entry with this hash for which `same(index)` is true, or kNone.
     template <typename Same>
@@ -33,11 +37,11 @@ public:
         const auto tag = static_cast<std::uint32_t>(hash);
         for (std::size_t pos = tag & mask_;; pos = (pos + 1) & mask_) {
             const Slot& s = slots_[pos];
-            if (s.index == kNone) {
+            if (s.index1 == 0) {
                 return kNone;
             }
-            if (s.tag == tag && same(s.index)) {
-                return s.index;
+            if (s.tag == tag && same(s.index1 - 1)) {
+                return s.index1 - 1;
             }
         }
     }
@@ -52,16 +56,18 @@ public:
     void clear() noexcept;
 
 private:
+    /// All-zero = empty, so the array starts as untouched zero pages.
     struct Slot {
-        std::uint32_t tag = 0;         ///< low 32 bits of the key hash (also the home slot)
-        std::uint32_t index = kNone;   ///< pool index, kNone = empty slot
+        std::uint32_t tag;     ///< low 32 bits of the key hash (also the home slot)
+        std::uint32_t index1;  ///< pool index + 1; 0 = empty slot
     };
 
     std::size_t capacity_;
     std::size_t size_ = 0;
     std::size_t mask_;
-    std::vector<Slot> slots_;
-    std::vector<std::uint32_t> free_;  ///< unused pool indexes (stack)
+    std::uint32_t fresh_ = 0;          ///< next never-used pool index
+    ZeroedArray<Slot> slots_;
+    std::vector<std::uint32_t> free_;  ///< released pool indexes (stack), capacity reserved
 };
 
 }  // namespace fm::flow

@@ -61,8 +61,10 @@ void FlowWorker::run(const std::function<void(const std::string& error)>& on_rea
     }
     const auto idle_wait = static_cast<std::int64_t>(options_.idle_wait_us);
     for (;;) {
+        dispatch::tsan_queue_acquire(&queue_);
         const std::size_t n =
             queue_.wait_dequeue_bulk_timed(*token, buffer_.get(), kDequeueBatch, idle_wait);
+        dispatch::tsan_queue_release(&queue_);
         if (n != 0) {
             process(*engine, {buffer_.get(), n});
             continue;
@@ -70,8 +72,14 @@ void FlowWorker::run(const std::function<void(const std::string& error)>& on_rea
         // The producer sets input_done (release) only after its last enqueue, so once it is
         // seen (acquire) every packet is in the queue: pump until empty (moodycamel sample).
         if (input_done_.load(std::memory_order_acquire)) {
-            std::size_t m = 0;
-            while ((m = queue_.try_dequeue_bulk(*token, buffer_.get(), kDequeueBatch)) != 0) {
+            for (;;) {
+                dispatch::tsan_queue_acquire(&queue_);
+                const std::size_t m =
+                    queue_.try_dequeue_bulk(*token, buffer_.get(), kDequeueBatch);
+                dispatch::tsan_queue_release(&queue_);
+                if (m == 0) {
+                    break;
+                }
                 process(*engine, {buffer_.get(), m});
             }
             break;

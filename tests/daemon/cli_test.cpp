@@ -3,16 +3,19 @@
 // 73, 78), the `FILE:LINE: key: message` line for each kind of bad configuration,
 // --check-config, the seed flags (-f repeated, -c, -o default), header-only output, and damaged
 // or unreadable captures (every flow read before the damage, one error line naming the file and
-// the byte offset, a failing status only when nothing could be read).
+// the byte offset, a failing status only when nothing could be read), systemd notifications.
 // Usage: daemon_cli PATH-OF-FLOWGEN PATH-OF-FLOWMETERD [gtest flags]
-#include <grp.h>
-#include <sys/stat.h>
-
 #include <cstdint>
 #include <cstring>
 #include <regex>
 #include <string>
 #include <vector>
+
+#include <grp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include "daemon_support.hpp"
 
@@ -108,8 +111,8 @@ TEST_F(DaemonCli, EachBadConfigurationNamesFileLineAndKeyAndExits78) {
         EXPECT_EQ(flowmeterd({"--config", path, "-f", pcap_, "-o", tmp_.file("x.csv")}), 78)
             << output_;
         const std::string want = path + ":" + std::to_string(c.line) + ": " + c.key + ": ";
-        EXPECT_EQ(output_.rfind(want, 0), 0U) << "want a line starting " << want << "\ngot: "
-                                              << output_;
+        EXPECT_EQ(output_.rfind(want, 0), 0U)
+            << "want a line starting " << want << "\ngot: " << output_;
         EXPECT_NE(output_.find(c.message_part), std::string::npos) << output_;
         EXPECT_EQ(std::count(output_.begin(), output_.end(), '\n'), 1) << "one line: " << output_;
         EXPECT_FALSE(fs::exists(tmp_.file("x.csv")));
@@ -137,12 +140,10 @@ TEST_F(DaemonCli, HelpAndVersionExit0) {
 }
 
 TEST_F(DaemonCli, CheckConfigPrintsTheEffectiveConfigurationWithFlagsApplied) {
-    const std::string path = config(
-        "capture:\n  files: [\"" + pcap_ +
-        "\"]\npipeline:\n  workers: 2\noutput:\n  directory: \"" + tmp_.file("out") +
-        "\"\n  rotate:\n    max_rows: 77\n");
-    ASSERT_EQ(flowmeterd({"--check-config", "--config", path, "--workers", "3", "--label", "L"}),
-              0)
+    const std::string path = config("capture:\n  files: [\"" + pcap_ +
+                                    "\"]\npipeline:\n  workers: 2\noutput:\n  directory: \"" +
+                                    tmp_.file("out") + "\"\n  rotate:\n    max_rows: 77\n");
+    ASSERT_EQ(flowmeterd({"--check-config", "--config", path, "--workers", "3", "--label", "L"}), 0)
         << output_;
     const std::string printed = output_;
     EXPECT_NE(printed.find("workers: 3"), std::string::npos) << printed;
@@ -164,9 +165,8 @@ TEST_F(DaemonCli, OutputThatCannotBeCreatedExits73WithAClearMessage) {
     // A directory below a regular file cannot be created, whoever runs the test.
     const std::string blocker = tmp_.file("plain-file");
     write_file(blocker, "x");
-    const std::string path =
-        config("capture:\n  files: [\"" + pcap_ + "\"]\noutput:\n  directory: \"" + blocker +
-               "/flows\"\n");
+    const std::string path = config("capture:\n  files: [\"" + pcap_ +
+                                    "\"]\noutput:\n  directory: \"" + blocker + "/flows\"\n");
     EXPECT_EQ(flowmeterd({"--config", path}), 73) << output_;
     EXPECT_NE(output_.find("output.directory \"" + blocker + "/flows\""), std::string::npos)
         << output_;
@@ -186,8 +186,8 @@ TEST_F(DaemonCli, ReadOnlyOutputDirectoryExits73) {
     const std::string capture = tmp_.file("in.pcap");
     fs::copy_file(pcap_, capture);
     fs::permissions(capture, fs::perms(0644));
-    const std::string path = config("capture:\n  files: [\"" + capture +
-                                    "\"]\noutput:\n  directory: \"" + ro + "\"\n");
+    const std::string path =
+        config("capture:\n  files: [\"" + capture + "\"]\noutput:\n  directory: \"" + ro + "\"\n");
     fs::permissions(path, fs::perms(0644));
     const std::string log = tmp_.file("ro.log");
     const Child c = spawn({programs().flowmeterd, "--config", path}, log, {}, [] {
@@ -252,8 +252,7 @@ TEST_F(DaemonCli, SeveralFilesAreReadInOrderAsOneStream) {
 TEST_F(DaemonCli, NoFlowsGivesAHeaderOnlyFile) {
     const std::string whole = slurp(pcap_);
     write_file(tmp_.file("empty.pcap"), whole.substr(0, kPcapHeader));
-    ASSERT_EQ(flowmeterd({"-f", tmp_.file("empty.pcap"), "-o", tmp_.file("e.csv")}), 0)
-        << output_;
+    ASSERT_EQ(flowmeterd({"-f", tmp_.file("empty.pcap"), "-o", tmp_.file("e.csv")}), 0) << output_;
     const std::string header = split_lines(slurp(offline_)).front();
     EXPECT_EQ(slurp(tmp_.file("e.csv")), header + "\n");
     EXPECT_NE(output_.find("total packets processed: 0\n"), std::string::npos) << output_;
@@ -272,9 +271,8 @@ TEST_F(DaemonCli, TruncatedCaptureKeepsEveryFlowReadBeforeTheDamage) {
 
     ASSERT_EQ(flowmeterd({"-f", tmp_.file("prefix.pcap"), "-o", tmp_.file("prefix.csv")}), 0)
         << output_;
-    EXPECT_EQ(flowmeterd({"-f", tmp_.file("cut.pcap"), "-o", tmp_.file("cut.csv"), "--workers",
-                          "2"}),
-              0)
+    EXPECT_EQ(
+        flowmeterd({"-f", tmp_.file("cut.pcap"), "-o", tmp_.file("cut.csv"), "--workers", "2"}), 0)
         << "something was read, so the status is 0: " << output_;
     // One line names the file and the byte offset of the damage.
     const std::regex line(tmp_.file("cut.pcap") + R"(: [^\n]*byte offset (\d+)[^\n]*\n)");
@@ -296,27 +294,23 @@ TEST_F(DaemonCli, NothingReadableFailsWithStatus1) {
     EXPECT_FALSE(fs::exists(tmp_.file("m.csv")));
     // Not a capture at all.
     write_file(tmp_.file("text.pcap"), "this is not a capture file, just text\n");
-    EXPECT_EQ(flowmeterd({"-f", tmp_.file("text.pcap"), "-o", tmp_.file("t.csv")}), 1)
-        << output_;
+    EXPECT_EQ(flowmeterd({"-f", tmp_.file("text.pcap"), "-o", tmp_.file("t.csv")}), 1) << output_;
     EXPECT_NE(output_.find(tmp_.file("text.pcap")), std::string::npos) << output_;
     // Damaged at the first record: nothing could be read.
     const std::string whole = slurp(pcap_);
     write_file(tmp_.file("first.pcap"), whole.substr(0, kPcapHeader + kRecordHeader + 3));
-    EXPECT_EQ(flowmeterd({"-f", tmp_.file("first.pcap"), "-o", tmp_.file("f.csv")}), 1)
-        << output_;
+    EXPECT_EQ(flowmeterd({"-f", tmp_.file("first.pcap"), "-o", tmp_.file("f.csv")}), 1) << output_;
     EXPECT_NE(output_.find("byte offset 24"), std::string::npos) << output_;
     // One unreadable file among readable ones is reported, the rest is processed.
-    EXPECT_EQ(flowmeterd({"-f", tmp_.file("missing.pcap"), "-f", pcap_, "-o",
-                          tmp_.file("mix.csv")}),
-              0)
+    EXPECT_EQ(
+        flowmeterd({"-f", tmp_.file("missing.pcap"), "-f", pcap_, "-o", tmp_.file("mix.csv")}), 0)
         << output_;
     EXPECT_NE(output_.find(tmp_.file("missing.pcap")), std::string::npos) << output_;
     EXPECT_EQ(slurp(tmp_.file("mix.csv")), slurp(offline_));
 }
 
 TEST_F(DaemonCli, FinalStatisticsNameEveryStage) {
-    ASSERT_EQ(flowmeterd({"-f", pcap_, "-o", tmp_.file("s.csv"), "--workers", "2"}), 0)
-        << output_;
+    ASSERT_EQ(flowmeterd({"-f", pcap_, "-o", tmp_.file("s.csv"), "--workers", "2"}), 0) << output_;
     const std::size_t rows = read_csv(offline_).rows.size();
     for (const std::string& want :
          {std::string("total packets processed: "), std::string("valid flow packets: "),
@@ -326,6 +320,80 @@ TEST_F(DaemonCli, FinalStatisticsNameEveryStage) {
           std::string("output.rows_queued")}) {
         EXPECT_NE(output_.find(want), std::string::npos) << want << " missing:\n" << output_;
     }
+}
+
+/// A systemd notification socket (NOTIFY_SOCKET) that keeps every datagram.
+class NotifySocket {
+public:
+    explicit NotifySocket(std::string path) : path_(std::move(path)) {
+        fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path_.c_str());
+        if (fd_ < 0 || bind(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+            throw std::runtime_error("cannot bind " + path_);
+        }
+    }
+    ~NotifySocket() { close(fd_); }
+    NotifySocket(const NotifySocket&) = delete;
+    NotifySocket& operator=(const NotifySocket&) = delete;
+
+    /// Every datagram that arrived so far.
+    std::vector<std::string> drain() {
+        std::vector<std::string> out;
+        pollfd p{fd_, POLLIN, 0};
+        while (poll(&p, 1, 0) == 1) {
+            char buf[4096];
+            const ssize_t n = recv(fd_, buf, sizeof buf, 0);
+            if (n <= 0) {
+                break;
+            }
+            out.emplace_back(buf, static_cast<std::size_t>(n));
+        }
+        return out;
+    }
+
+private:
+    std::string path_;
+    int fd_ = -1;
+};
+
+TEST_F(DaemonCli, TellsSystemdReadyWatchdogStoppingAndStatus) {
+#ifndef FM_HAVE_SYSTEMD
+    GTEST_SKIP() << "built without libsystemd: flowmeterd sends no notifications";
+#else
+    NotifySocket notify(tmp_.file("notify"));
+    const std::string out = tmp_.file("n.csv");
+    const std::string log = tmp_.file("notify.log");
+    const Child c = spawn({programs().flowmeterd, "-f", pcap_, "-o", out}, log,
+                          {{"NOTIFY_SOCKET", tmp_.file("notify")}, {"WATCHDOG_USEC", "100000"}});
+    ASSERT_EQ(wait_exit(c.pid, std::chrono::seconds(60)), 0) << slurp(log);
+    const std::vector<std::string> msgs = notify.drain();
+    ASSERT_FALSE(msgs.empty()) << "no notification";
+    EXPECT_EQ(msgs.front(), "READY=1");
+    auto index_of = [&](const std::string& m) {
+        return std::find(msgs.begin(), msgs.end(), m) - msgs.begin();
+    };
+    const auto ready = index_of("READY=1");
+    const auto watchdog = index_of("WATCHDOG=1");
+    const auto stopping = index_of("STOPPING=1");
+    EXPECT_LT(watchdog, static_cast<std::ptrdiff_t>(msgs.size())) << "no WATCHDOG=1";
+    EXPECT_LT(ready, watchdog);
+    ASSERT_LT(stopping, static_cast<std::ptrdiff_t>(msgs.size())) << "no STOPPING=1";
+    EXPECT_LT(ready, stopping);
+    // The last status has the final figures.
+    const std::string& last = msgs.back();
+    const std::size_t rows = read_csv(out).rows.size();
+    const std::regex status(R"(STATUS=packets (\d+), flows (\d+), rows (\d+))");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(last, m, status)) << last;
+    EXPECT_EQ(std::stoull(m[3].str()), rows);
+    EXPECT_EQ(std::stoull(m[2].str()), rows);
+    const std::string text = slurp(log);
+    EXPECT_NE(text.find("total packets processed: " + m[1].str() + "\n"), std::string::npos)
+        << last << "\n"
+        << text;
+#endif
 }
 
 }  // namespace

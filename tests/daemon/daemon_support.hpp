@@ -280,8 +280,8 @@ inline std::vector<std::string> list_dir(const std::string& dir) {
 }
 
 inline bool ends_with(const std::string& s, const std::string& suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(),
-                                                  suffix) == 0;
+    return s.size() >= suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 /// Waits until `pred()` holds or `limit` passes; returns the last value of pred().

@@ -42,9 +42,8 @@ Input make_input(const TempDir& dir, int flows, const std::string& tag) {
     in.offline_csv = dir.file("offline-" + tag + ".csv");
     const std::string stats = dir.file("flowgen-" + tag + ".txt");
     const int rc = run_program(
-        {programs().flowgen, "--flows", std::to_string(flows), "--concurrency", "200",
-         "--duration", "60", "--seed", "7", "--size-mix", "64", "--stats", "--quiet", "-o",
-         in.pcap},
+        {programs().flowgen, "--flows", std::to_string(flows), "--concurrency", "200", "--duration",
+         "60", "--seed", "7", "--size-mix", "64", "--stats", "--quiet", "-o", in.pcap},
         stats);
     EXPECT_EQ(rc, 0) << slurp(stats);
     for (const std::string& line : split_lines(slurp(stats))) {
@@ -54,8 +53,8 @@ Input make_input(const TempDir& dir, int flows, const std::string& tag) {
     }
     EXPECT_GT(in.packets, 0U) << "flowgen --stats printed no packets=: " << slurp(stats);
     const std::string log = dir.file("offline-" + tag + ".log");
-    EXPECT_EQ(run_program({programs().flowmeterd, "-f", in.pcap, "-o", in.offline_csv,
-                           "--profile", kProfile},
+    EXPECT_EQ(run_program({programs().flowmeterd, "-f", in.pcap, "-o", in.offline_csv, "--profile",
+                           kProfile},
                           log),
               0)
         << slurp(log);
@@ -77,23 +76,35 @@ std::string write_config(const TempDir& dir, const std::string& pcap, const std:
     write_file(path,
                "capture:\n"
                "  source: pcap_file\n"
-               "  files: [\"" + pcap + "\"]\n"
-               "pipeline:\n"
-               "  workers: " + std::to_string(o.workers) + "\n"
-               "flow:\n"
-               "  profile: " + kProfile + "\n"
-               "output:\n"
-               "  directory: \"" + out_dir + "\"\n"
-               "  file_prefix: flows\n"
-               "  rotate:\n"
-               "    max_bytes: 0\n"
-               "    interval_s: 0\n"
-               "    max_rows: " + std::to_string(o.max_rows) + "\n"
-               "  keep_files: " + std::to_string(o.keep_files) + "\n"
-               "  fsync: false\n"
-               "logging:\n"
-               "  target: stderr\n"
-               "  stats_interval_s: 1\n");
+               "  files: [\"" +
+                   pcap +
+                   "\"]\n"
+                   "pipeline:\n"
+                   "  workers: " +
+                   std::to_string(o.workers) +
+                   "\n"
+                   "flow:\n"
+                   "  profile: " +
+                   kProfile +
+                   "\n"
+                   "output:\n"
+                   "  directory: \"" +
+                   out_dir +
+                   "\"\n"
+                   "  file_prefix: flows\n"
+                   "  rotate:\n"
+                   "    max_bytes: 0\n"
+                   "    interval_s: 0\n"
+                   "    max_rows: " +
+                   std::to_string(o.max_rows) +
+                   "\n"
+                   "  keep_files: " +
+                   std::to_string(o.keep_files) +
+                   "\n"
+                   "  fsync: false\n"
+                   "logging:\n"
+                   "  target: stderr\n"
+                   "  stats_interval_s: 1\n");
     return path;
 }
 
@@ -189,7 +200,14 @@ TEST(DaemonRotation, RunToTheEndWritesExactlyTheOfflineRows) {
     EXPECT_NE(text.find("stats: packets"), std::string::npos) << "no periodic stats line";
 }
 
-TEST(DaemonRotation, SigtermMidwayLeavesCompleteFilesAndNoDuplicate) {
+/// Starts the daemon on a capture, sends `stop_signals` SIGTERMs once rows are flowing, and
+/// checks what it left: exit 0, complete files only, and every row either an offline row (its
+/// flow had ended before the stop) or a flow ended early by the stop's drain: then the offline
+/// output has a row with the same Flow ID and Timestamp (the flow's start) and at least as
+/// many packets each way. Each offline row appears at most as often as offline, and the stop
+/// cuts at most one flow per Flow ID (flowgen gives every connection its own addresses and
+/// ports). The capture grows until the signal arrives while packets are still being read.
+void stop_midway_and_check(int stop_signals) {
     TempDir dir;
     const std::string out_dir = dir.file("out");
     bool midway = false;
@@ -197,7 +215,7 @@ TEST(DaemonRotation, SigtermMidwayLeavesCompleteFilesAndNoDuplicate) {
         std::error_code ec;
         fs::remove_all(out_dir, ec);
         const Input in = make_input(dir, flows, std::to_string(attempt));
-        ASSERT_FALSE(HasFailure());
+        ASSERT_FALSE(::testing::Test::HasFailure());
         const std::string cfg = write_config(dir, in.pcap, out_dir, {.max_rows = 200});
         const std::string log = dir.file("daemon.log");
         const Child d = spawn({programs().flowmeterd, "--config", cfg}, log);
@@ -216,28 +234,32 @@ TEST(DaemonRotation, SigtermMidwayLeavesCompleteFilesAndNoDuplicate) {
             },
             std::chrono::seconds(60), std::chrono::milliseconds(1));
         if (!exited) {
-            ASSERT_EQ(kill(d.pid, SIGTERM), 0);
+            for (int i = 0; i < stop_signals; ++i) {
+                ASSERT_EQ(kill(d.pid, SIGTERM), 0);
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
             status = wait_exit(d.pid, std::chrono::seconds(60));
         }
         ASSERT_EQ(status, 0) << slurp(log);
-        const std::optional<std::uint64_t> seen = packets_processed(log);
-        ASSERT_TRUE(seen.has_value()) << slurp(log);
+        const std::string text = slurp(log);
+        const std::optional<std::uint64_t> seen = log_number(text, "total packets processed");
+        ASSERT_TRUE(seen.has_value()) << text;
         if (exited || *seen >= in.packets) {
             continue;  // the run ended before the signal: try a longer one
         }
         midway = true;
-        EXPECT_NE(slurp(log).find("stop requested"), std::string::npos) << slurp(log);
+        EXPECT_NE(text.find("stop requested"), std::string::npos) << text;
+        if (stop_signals > 1) {
+            EXPECT_NE(text.find("second stop signal"), std::string::npos) << text;
+        }
 
         const OutputDir out = read_output(out_dir, in.offline.header);
         EXPECT_TRUE(out.partial.empty()) << out.partial.front() << " left behind";
-        ASSERT_FALSE(out.all_rows.empty()) << "nothing written before the stop";
         EXPECT_LT(out.all_rows.size(), in.offline.rows.size()) << "the stop came after the end";
+        EXPECT_EQ(log_number(text, "completed flows written"),
+                  std::optional<std::uint64_t>(out.all_rows.size()))
+            << "rows the writer counted vs rows in the files";
 
-        // Every row is either an offline row (its flow had ended before the stop) or a flow
-        // ended early by the stop's drain: then the offline output has a row with the same
-        // Flow ID and Timestamp (the flow's start) and at least as many packets each way. Each
-        // offline row appears at most as often as offline, and the stop cuts at most one flow
-        // per Flow ID (flowgen gives every connection its own addresses and ports).
         const std::string& h = in.offline.header;
         const std::size_t id = column(h, "Flow ID");
         const std::size_t ts = column(h, "Timestamp");
@@ -274,25 +296,32 @@ TEST(DaemonRotation, SigtermMidwayLeavesCompleteFilesAndNoDuplicate) {
                                    << f[ts] << ", packets " << f[fwd] << "/" << f[bwd] << ")";
         }
         const std::size_t cut = cut_rows.size();
-        EXPECT_GT(exact, 0U);
-        // The drain wrote the flows open at the stop (flowgen keeps 200 open at any time).
-        EXPECT_GT(cut, 0U) << "no flow was ended by the stop: open flows were not drained";
-        const std::string text = slurp(log);
-        const std::optional<std::uint64_t> open_at_stop =
-            log_number(text, "active flows at end of input");
-        ASSERT_TRUE(open_at_stop.has_value()) << text;
-        EXPECT_LE(cut, *open_at_stop);
-        EXPECT_EQ(log_number(text, "completed flows written"),
-                  std::optional<std::uint64_t>(out.all_rows.size()))
-            << "rows the writer counted vs rows in the files";
-        std::printf("stopped after %llu of %llu packets: %zu rows as offline, %zu flows cut by "
-                    "the stop, %zu files\n",
-                    static_cast<unsigned long long>(*seen),
-                    static_cast<unsigned long long>(in.packets), exact, cut,
-                    out.complete.size());
+        if (stop_signals == 1) {
+            // A graceful stop writes every flow open at the stop (flowgen keeps 200 open).
+            ASSERT_FALSE(out.all_rows.empty()) << "nothing written";
+            EXPECT_GT(exact, 0U);
+            EXPECT_GT(cut, 0U) << "no flow was ended by the stop: open flows were not drained";
+            const std::optional<std::uint64_t> open_at_stop =
+                log_number(text, "active flows at end of input");
+            ASSERT_TRUE(open_at_stop.has_value()) << text;
+            EXPECT_LE(cut, *open_at_stop);
+        }
+        std::printf(
+            "%d SIGTERM: stopped after %llu of %llu packets: %zu rows as offline, %zu "
+            "flows cut by the stop, %zu files\n",
+            stop_signals, static_cast<unsigned long long>(*seen),
+            static_cast<unsigned long long>(in.packets), exact, cut, out.complete.size());
     }
     EXPECT_TRUE(midway) << "every run ended before SIGTERM arrived; the daemon is faster than "
                            "the largest capture tried";
+}
+
+TEST(DaemonRotation, SigtermMidwayLeavesCompleteFilesAndNoDuplicate) {
+    stop_midway_and_check(1);
+}
+
+TEST(DaemonRotation, SecondSigtermStopsFastWithCompleteFilesOnly) {
+    stop_midway_and_check(2);
 }
 
 TEST(DaemonRotation, SighupStartsANewFile) {
@@ -371,8 +400,8 @@ TEST(DaemonRotation, KeepFilesDeletesOnlyTheOldestFilesOfThePrefix) {
     for (const std::string& n : ours) {
         EXPECT_NE(n, "flows-20000101T000000Z-0.csv") << "the oldest file was kept";
     }
-    for (const char* keep : {"flows-20000101T000000Z-1.csv.partial",
-                                    "other-20000101T000000Z-0.csv", "notes.txt"}) {
+    for (const char* keep :
+         {"flows-20000101T000000Z-1.csv.partial", "other-20000101T000000Z-0.csv", "notes.txt"}) {
         EXPECT_NE(std::find(names.begin(), names.end(), keep), names.end())
             << keep << " was deleted";
     }
@@ -388,8 +417,7 @@ TEST(DaemonRotation, KeepFilesDeletesOnlyTheOldestFilesOfThePrefix) {
     const RowCounts all = count_rows(in.offline.rows);
     for (const auto& [row, n] : count_rows(kept_rows)) {
         const auto it = all.find(row);
-        EXPECT_TRUE(it != all.end() && it->second >= n) << "row not in the offline output: "
-                                                        << row;
+        EXPECT_TRUE(it != all.end() && it->second >= n) << "row not in the offline output: " << row;
     }
 }
 

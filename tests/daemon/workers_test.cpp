@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The number of flow workers must not change what flowmeterd writes: `--workers 1`, 2 and 4 on
 // the same capture give the same multiset of rows through the whole program (capture,
-// dispatch, workers, writer thread, file). Run on reference captures of $FM_SHARED_DIR/pcaps
+// dispatch, workers, writer thread, file), and that multiset is exactly what the
+// single-threaded offline path (daemon::run_offline, capture -> decoder -> one flow engine ->
+// CSV on one thread) makes of the capture. Run on reference captures of $FM_SHARED_DIR/pcaps
 // (several link types, pcapng, fragments, many flows) and on a flowgen capture with thousands
 // of concurrent flows. The pipeline's own tests check the same in-process, in more depth.
 // Usage: daemon_workers PATH-OF-FLOWGEN PATH-OF-FLOWMETERD [gtest flags]
 #include <cctype>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "common/profile.hpp"
+#include "daemon/offline_run.hpp"
 #include "daemon_support.hpp"
 
 namespace fm::daemon_test {
@@ -33,16 +38,23 @@ protected:
     }
 
     void check_invariance(const std::string& capture, const std::string& profile) {
-        const Csv one = run(capture, profile, 1);
-        ASSERT_FALSE(one.header.empty());
-        ASSERT_FALSE(one.rows.empty()) << capture << " gave no rows";
-        const RowCounts want = count_rows(one.rows);
-        for (const int workers : {2, 4}) {
-            const Csv many = run(capture, profile, workers);
-            EXPECT_EQ(many.header, one.header);
-            const std::string diff = diff_rows(want, count_rows(many.rows));
-            EXPECT_TRUE(diff.empty()) << capture << ": --workers " << workers
-                                      << " vs --workers 1: " << diff;
+        // The single-threaded path, in this process.
+        daemon::OfflineOptions options;
+        options.capture = capture;
+        const std::optional<Profile> p = parse_profile(profile);
+        ASSERT_TRUE(p.has_value()) << profile;
+        options.profile = *p;
+        const daemon::OfflineResult reference = daemon::run_offline(options);
+        ASSERT_TRUE(reference.opened) << reference.error;
+        const std::vector<std::string> lines = split_lines(reference.csv);
+        ASSERT_GT(lines.size(), 1U) << capture << " gave no rows";
+        const RowCounts want = count_rows({lines.begin() + 1, lines.end()});
+        for (const int workers : {1, 2, 4}) {
+            const Csv got = run(capture, profile, workers);
+            EXPECT_EQ(got.header, lines.front());
+            const std::string diff = diff_rows(want, count_rows(got.rows));
+            EXPECT_TRUE(diff.empty()) << capture << ": flowmeterd --workers " << workers
+                                      << " vs the single-threaded path: " << diff;
         }
     }
 
@@ -61,32 +73,31 @@ TEST_P(DaemonWorkers, SameRowsForOneTwoAndFourWorkers) {
     check_invariance(capture, GetParam().profile);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    SharedCaptures, DaemonWorkers,
-    ::testing::Values(Case{"large/echo-connections.pcap", "fixed"},
-                      Case{"large/many-protocols.pcap", "v4"},
-                      Case{"large/amp.UDP.bacnet.IOT.37810.pcapng", "cic2018"},
-                      Case{"large/ip-frag.pcap", "fixed"},
-                      Case{"cic-sample/test.pcap", "cic2017"},
-                      Case{"large/pkt.TCP.synflood.spoofed.pcap", "fixed"}),
-    [](const ::testing::TestParamInfo<Case>& p) {
-        std::string name = p.param.capture + "_" + p.param.profile;
-        for (char& c : name) {
-            if (!std::isalnum(static_cast<unsigned char>(c))) {
-                c = '_';
-            }
-        }
-        return name;
-    });
+INSTANTIATE_TEST_SUITE_P(SharedCaptures, DaemonWorkers,
+                         ::testing::Values(Case{"large/echo-connections.pcap", "fixed"},
+                                           Case{"large/many-protocols.pcap", "v4"},
+                                           Case{"large/amp.UDP.bacnet.IOT.37810.pcapng", "cic2018"},
+                                           Case{"large/ip-frag.pcap", "fixed"},
+                                           Case{"cic-sample/test.pcap", "cic2017"},
+                                           Case{"large/pkt.TCP.synflood.spoofed.pcap", "fixed"}),
+                         [](const ::testing::TestParamInfo<Case>& p) {
+                             std::string name = p.param.capture + "_" + p.param.profile;
+                             for (char& c : name) {
+                                 if (!std::isalnum(static_cast<unsigned char>(c))) {
+                                     c = '_';
+                                 }
+                             }
+                             return name;
+                         });
 
 TEST_F(DaemonWorkersFlowgen, SameRowsOnAFlowgenCaptureWithManyConcurrentFlows) {
     const std::string pcap = dir_.file("gen.pcap");
     const std::string log = dir_.file("flowgen.log");
-    ASSERT_EQ(run_program({programs().flowgen, "--flows", "5000", "--concurrency", "2000",
-                           "--duration", "20", "--seed", "5", "--ipv6-share", "0.3", "--quiet",
-                           "-o", pcap},
-                          log),
-              0)
+    ASSERT_EQ(
+        run_program({programs().flowgen, "--flows", "5000", "--concurrency", "2000", "--duration",
+                     "20", "--seed", "5", "--ipv6-share", "0.3", "--quiet", "-o", pcap},
+                    log),
+        0)
         << slurp(log);
     check_invariance(pcap, "fixed");
 }

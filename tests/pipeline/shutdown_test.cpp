@@ -251,8 +251,8 @@ TEST(Backpressure, FullQueuesWaitAndLoseNothing) {
     cfg.flow.max_flows = 100000;
 
     // One row per chunk (output::kRowQueueDepth chunks fill a worker's share of the queue) and
-    // a writer that does not read until a worker had to wait for it: the workers stall, their packet queues fill, and the
-    // capture thread has to wait too. Then everything must still arrive.
+    // a writer that does not read until a worker had to wait for it and, through the stalled
+    // worker's full packet queue, the capture thread too. Then everything must still arrive.
     auto rows = output::make_row_queue(cfg.pipeline.workers);
     auto source = open(pcap);
     daemon::PipelineOptions options;
@@ -263,12 +263,15 @@ TEST(Backpressure, FullQueuesWaitAndLoseNothing) {
     std::uint64_t written = 0;
     std::thread writer([&] {
         const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-        while (pipeline.stats().output_full_waits == 0 &&
-               std::chrono::steady_clock::now() < give_up) {
+        // Hold until the stall has reached the capture thread as well.
+        for (;;) {
+            const daemon::PipelineStats st = pipeline.stats();
+            if ((st.output_full_waits > 0 && st.queue_full_waits > 0) ||
+                std::chrono::steady_clock::now() > give_up) {
+                break;
+            }
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
-        // Let the stall reach the capture thread before draining.
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
         moodycamel::ConsumerToken token(*rows);
         output::RowChunk chunk;
         for (;;) {
