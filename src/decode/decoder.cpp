@@ -555,8 +555,10 @@ DecodeStatus Walker::ipv4(ByteSpan s, std::size_t off, PacketMeta& m, int depth)
             (load_be16(s, l4 + 6) & 0x3fff) == 0 &&
             (inner_proto == kProtoTcp || inner_proto == kProtoUdp)) {
             m.protocol = inner_proto;
-            m.flags |= kIpipInner;
             transport(s, l4 + ihl, std::min(ip_end, l4 + inner_total), m, depth + 1);
+            m.protocol = kProtoIpip;
+            m.inner_protocol = inner_proto;
+            m.flags |= kIpipInner;
             return DecodeStatus::Ok;
         }
     }

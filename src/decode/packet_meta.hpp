@@ -42,8 +42,9 @@ enum MetaFlag : std::uint16_t {
                                   ///< l4_header_len holds the bytes present
     kTcpUnknownOption = 0x1000,   ///< TCP option of a kind other than EOL, NOP, MSS, window
                                   ///< scale, SACK-permitted, SACK, timestamps (e.g. 254)
-    kIpipInner = 0x2000,          ///< tunnels off: TCP/UDP fields come from the header inside
-                                  ///< IP-in-IP, addresses from the outer IPv4 header
+    kIpipInner = 0x2000,          ///< tunnels off, protocol 4 (IP-in-IP): ports, TCP fields and
+                                  ///< lengths describe the inner TCP/UDP header (its protocol in
+                                  ///< inner_protocol); addresses stay the outer ones
 };
 
 struct PacketMeta {
@@ -72,6 +73,7 @@ struct PacketMeta {
     std::uint8_t tcp_flags = 0;  ///< TcpFlag bits
     std::uint8_t icmp_type = 0;  ///< ICMP / ICMPv6 type
     std::uint8_t icmp_code = 0;
+    std::uint8_t inner_protocol = 0;  ///< with kIpipInner: protocol of the inner header
 
     bool is_ipv6() const noexcept { return (flags & kIpv6) != 0; }
     bool has(MetaFlag f) const noexcept { return (flags & f) != 0; }

@@ -58,9 +58,12 @@ inline CicPacket read_packet(const decode::PacketMeta& m, const CicCompat& c) no
     // A transport header the reference's packet library can use: present, and not in a
     // non-first fragment (§8: those are protocol 0 in every profile).
     const bool l4 = m.has(decode::kL4Decoded) && !m.has(decode::kLaterFragment);
-    const bool tcp_ok = m.protocol == kProtoTcp && l4 &&
+    // IP-in-IP: the packet library walks into the inner header and reports its TCP/UDP header
+    // with the outer addresses (golden tunnels/4in4.pcap).
+    const std::uint8_t l4_proto = m.has(decode::kIpipInner) ? m.inner_protocol : m.protocol;
+    const bool tcp_ok = l4_proto == kProtoTcp && l4 &&
                         (c.decode_zero_ip_length_tcp || !m.has(decode::kZeroIpLength));
-    const bool udp_ok = m.protocol == kProtoUdp && l4;
+    const bool udp_ok = l4_proto == kProtoUdp && l4;
 
     // Payload to the end of the frame: jnetpcap 1.3.0 always, later builds behind VLAN tags.
     const bool to_frame_end =
@@ -76,7 +79,7 @@ inline CicPacket read_packet(const decode::PacketMeta& m, const CicCompat& c) no
         return p;
     }
     if (tcp_ok || udp_ok) {
-        p.protocol = m.protocol;
+        p.protocol = l4_proto;
         p.src_port = m.src_port;
         p.dst_port = m.dst_port;
         p.header = m.l4_header_len;

@@ -100,7 +100,9 @@ struct Harness {
 
     void send(const std::vector<decode::PacketMeta>& packets) {
         dispatch::ProducerToken token(*queue);
+        dispatch::tsan_queue_acquire(queue.get());
         ASSERT_TRUE(queue->try_enqueue_bulk(token, packets.data(), packets.size()));
+        dispatch::tsan_queue_release(queue.get());
     }
 
     /// Waits (up to 10 s) for `pred`.

@@ -22,6 +22,7 @@
 
 #include "capture/capture_file_reader.hpp"
 #include "capture/packet_source.hpp"
+#include "dispatch/worker_queue.hpp"
 #include "flowgen/traffic_model.hpp"
 #include "output/csv_format.hpp"
 #include "output/rotating_csv_writer.hpp"
@@ -275,7 +276,10 @@ TEST(Backpressure, FullQueuesWaitAndLoseNothing) {
         moodycamel::ConsumerToken token(*rows);
         output::RowChunk chunk;
         for (;;) {
-            if (rows->wait_dequeue_timed(token, chunk, 1000)) {
+            dispatch::tsan_queue_acquire(rows.get());
+            const bool got = rows->wait_dequeue_timed(token, chunk, 1000);
+            dispatch::tsan_queue_release(rows.get());
+            if (got) {
                 csv += chunk.text;
                 written += chunk.rows;
                 continue;

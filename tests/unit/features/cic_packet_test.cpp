@@ -93,6 +93,34 @@ TEST(CicPacket, IcmpErrorsOtherThanUnreachableStayProtocolZero) {
     EXPECT_EQ(read(m, Profile::Fixed).protocol, 1);
 }
 
+TEST(CicPacket, IpInIpReportsInnerTransportWithOuterAddresses) {
+    auto m = test::udp(kT0, {"1.2.3.4", 30000}, {"5.6.7.8", 13000}, 4);
+    m.protocol = 4;
+    m.inner_protocol = 17;
+    m.flags |= decode::kIpipInner;
+    for (Profile p : {Profile::Cic2017, Profile::V4, Profile::Fixed}) {
+        const CicPacket c = read(m, p);
+        EXPECT_EQ(c.protocol, 17);
+        EXPECT_EQ(c.src_port, 30000);
+        EXPECT_EQ(c.payload, 4u);
+        EXPECT_EQ(c.header, 8);
+    }
+}
+
+TEST(CicPacket, PacketsTheReferenceNeverSees) {
+    auto cut = test::tcp(kT0, {"1.2.3.4", 10}, {"5.6.7.8", 20}, decode::kSyn, 0, 0, 24);
+    cut.flags |= decode::kL4HeaderCut;
+    EXPECT_TRUE(read(cut, Profile::Cic2017).ignored);
+    EXPECT_FALSE(read(cut, Profile::Cic2018).ignored);
+    EXPECT_EQ(read(cut, Profile::Cic2018).header, 24);
+    auto ospf = test::udp(kT0, {"1.2.3.4", 0}, {"224.0.0.5", 0}, 0);
+    ospf.protocol = 89;
+    ospf.flags = 0;
+    EXPECT_TRUE(read(ospf, Profile::Fixed).ignored);
+    EXPECT_FALSE(read(ospf, Profile::V4).ignored);
+    EXPECT_EQ(read(ospf, Profile::V4).protocol, 0);
+}
+
 TEST(CicCompat, ProfilesDifferWhereTheSpecSays) {
     const CicCompat& c17 = compat_for(Profile::Cic2017);
     const CicCompat& c18 = compat_for(Profile::Cic2018);
