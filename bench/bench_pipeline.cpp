@@ -10,6 +10,7 @@
 // stage benchmarks (reader alone, capture thread alone, single-threaded engine) name the
 // limiting stage: the capture thread's work is the ceiling for any number of workers.
 #include <pcap/pcap.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -122,9 +123,22 @@ fm::config::DaemonConfig bench_config(std::uint32_t workers) {
     return cfg;
 }
 
-void report(benchmark::State& state, std::uint64_t packets_per_pass) {
+/// CPU time of the whole process (every thread), in seconds.
+double process_cpu_seconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+}
+
+/// `cpu_s`: process CPU seconds spent in the timed loop, all threads together. On a shared
+/// machine wall-clock rates depend on the other load; CPU time per packet does not, and
+/// cores / (CPU per packet) is the rate the run would reach with its cores to itself.
+void report(benchmark::State& state, std::uint64_t packets_per_pass, double cpu_s) {
     const BenchCapture& c = capture_file();
     const auto passes = static_cast<std::int64_t>(state.iterations());
+    const double packets = static_cast<double>(passes) * static_cast<double>(packets_per_pass);
+    state.counters["cpu_ns_per_pkt"] = cpu_s * 1e9 / packets;
     state.SetItemsProcessed(passes * static_cast<std::int64_t>(packets_per_pass));
     state.SetBytesProcessed(passes * static_cast<std::int64_t>(c.bytes()));
     state.counters["libpcap_read_pps"] = c.baseline_pps();
@@ -137,16 +151,18 @@ void report(benchmark::State& state, std::uint64_t packets_per_pass) {
 /// The read-only baseline itself, as a benchmark row.
 void BM_LibpcapRead(benchmark::State& state) {
     const BenchCapture& c = capture_file();
+    const double cpu0 = process_cpu_seconds();
     for (auto _ : state) {
         benchmark::DoNotOptimize(c.libpcap_pass());
     }
-    report(state, c.packets());
+    report(state, c.packets(), process_cpu_seconds() - cpu0);
 }
 BENCHMARK(BM_LibpcapRead)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
 /// Stage: our capture file reader alone (libpcap + batching into RawBatch).
 void BM_CaptureReader(benchmark::State& state) {
     const BenchCapture& c = capture_file();
+    const double cpu0 = process_cpu_seconds();
     for (auto _ : state) {
         fm::capture::CaptureFileReader reader(c.path());
         fm::capture::RawBatch batch;
@@ -156,7 +172,7 @@ void BM_CaptureReader(benchmark::State& state) {
         }
         benchmark::DoNotOptimize(n);
     }
-    report(state, c.packets());
+    report(state, c.packets(), process_cpu_seconds() - cpu0);
 }
 BENCHMARK(BM_CaptureReader)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
@@ -166,6 +182,7 @@ void BM_CaptureThreadWork(benchmark::State& state) {
     const BenchCapture& c = capture_file();
     const fm::config::DaemonConfig cfg = bench_config(2);
     const fm::dispatch::ShardMap shards(2);
+    const double cpu0 = process_cpu_seconds();
     for (auto _ : state) {
         fm::capture::CaptureFileReader reader(c.path());
         fm::decode::Decoder decoder(cfg.decode);
@@ -184,14 +201,19 @@ void BM_CaptureThreadWork(benchmark::State& state) {
         }
         benchmark::DoNotOptimize(per_shard);
     }
-    report(state, c.packets());
+    report(state, c.packets(), process_cpu_seconds() - cpu0);
 }
 BENCHMARK(BM_CaptureThreadWork)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
-class FormattingSink final : public fm::features::RowSink {
+/// Formats rows as CSV (format = true) or only counts them (the engine's cost alone).
+class BenchSink final : public fm::features::RowSink {
 public:
-    explicit FormattingSink(const fm::output::CsvFormatter& f) : fmt_(f) {}
+    BenchSink(const fm::output::CsvFormatter& f, bool format) : fmt_(f), format_(format) {}
     void consume(std::span<const fm::features::FeatureRow> rows) override {
+        rows_ += rows.size();
+        if (!format_) {
+            return;
+        }
         for (const auto& r : rows) {
             fmt_.append_row(r, buf_);
         }
@@ -199,20 +221,25 @@ public:
             buf_.clear();
         }
     }
+    std::uint64_t rows() const { return rows_; }
 
 private:
     const fm::output::CsvFormatter& fmt_;
+    bool format_;
     fmt::memory_buffer buf_;
+    std::uint64_t rows_ = 0;
 };
 
 /// The single-threaded loop (read, decode, one engine, CSV into memory) on one thread.
+/// Arg: 1 = format rows as CSV (what a worker does), 0 = no formatting (engine alone).
 void BM_SingleThreaded(benchmark::State& state) {
     const BenchCapture& c = capture_file();
     const fm::config::DaemonConfig cfg = bench_config(1);
     const fm::output::CsvFormatter formatter(cfg.flow.profile, cfg.output.timezone,
                                              cfg.output.label);
+    const double cpu0 = process_cpu_seconds();
     for (auto _ : state) {
-        FormattingSink sink(formatter);
+        BenchSink sink(formatter, state.range(0) != 0);
         fm::flow::FlowEngine engine(cfg.flow, sink, cfg.flow.max_flows);
         fm::capture::CaptureFileReader reader(c.path());
         fm::decode::Decoder decoder(cfg.decode);
@@ -229,9 +256,14 @@ void BM_SingleThreaded(benchmark::State& state) {
         }
         engine.drain();
     }
-    report(state, c.packets());
+    report(state, c.packets(), process_cpu_seconds() - cpu0);
 }
-BENCHMARK(BM_SingleThreaded)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+BENCHMARK(BM_SingleThreaded)
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
 
 /// The whole pipeline. Arg: workers.
 void BM_OfflinePipeline(benchmark::State& state) {
@@ -240,6 +272,7 @@ void BM_OfflinePipeline(benchmark::State& state) {
     std::string csv;
     std::uint64_t rows = 0;
     std::uint64_t full_waits = 0;
+    const double cpu0 = process_cpu_seconds();
     for (auto _ : state) {
         csv.clear();
         fm::capture::CaptureFileReader reader(c.path());
@@ -252,7 +285,7 @@ void BM_OfflinePipeline(benchmark::State& state) {
             break;
         }
     }
-    report(state, c.packets());
+    report(state, c.packets(), process_cpu_seconds() - cpu0);
     state.counters["rows"] = static_cast<double>(rows);
     state.counters["queue_full_waits"] = static_cast<double>(full_waits);
 }
