@@ -27,9 +27,7 @@ using fm::decode::PacketMeta;
 /// Counts rows; the benchmark measures the flow update, not formatting.
 class CountingSink final : public fm::features::RowSink {
 public:
-    void consume(std::span<const fm::features::FeatureRow> rows) override {
-        rows_ += rows.size();
-    }
+    void consume(std::span<const fm::features::FeatureRow> rows) override { rows_ += rows.size(); }
     std::uint64_t rows() const { return rows_; }
 
 private:

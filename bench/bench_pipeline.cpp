@@ -9,10 +9,6 @@
 // the same run: libpcap's pcap_next_ex over the same file, doing nothing with the packets. The
 // stage benchmarks (reader alone, capture thread alone, single-threaded engine) name the
 // limiting stage: the capture thread's work is the ceiling for any number of workers.
-#include <pcap/pcap.h>
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -22,6 +18,10 @@
 #include <span>
 #include <string>
 #include <vector>
+
+#include <pcap/pcap.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <benchmark/benchmark.h>
 

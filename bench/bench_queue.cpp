@@ -89,9 +89,7 @@ void BM_QueueBulk(benchmark::State& state) {
 }
 // Axis 1: batch size (1 = per packet, 16..256 = the dispatcher's staging range).
 // Axis 2: consumer mode (0 spin, 1 blocking).
-BENCHMARK(BM_QueueBulk)
-    ->ArgsProduct({{1, 16, 32, 64, 128, 256}, {0, 1}})
-    ->UseRealTime();
+BENCHMARK(BM_QueueBulk)->ArgsProduct({{1, 16, 32, 64, 128, 256}, {0, 1}})->UseRealTime();
 
 }  // namespace
 

@@ -13,11 +13,11 @@ namespace fm::capture {
 
 /// One captured frame. `data` holds `cap_len` bytes; `wire_len` is the length on the wire.
 struct RawPacketView {
-    Micros ts_us = 0;              ///< capture time, ns truncated to µs
+    Micros ts_us = 0;  ///< capture time, ns truncated to µs
     const std::uint8_t* data = nullptr;
-    std::uint32_t cap_len = 0;     ///< bytes present in `data`
-    std::uint32_t wire_len = 0;    ///< original length on the wire
-    std::uint16_t link_type = 0;   ///< LINKTYPE_* value of the interface that captured it
+    std::uint32_t cap_len = 0;    ///< bytes present in `data`
+    std::uint32_t wire_len = 0;   ///< original length on the wire
+    std::uint16_t link_type = 0;  ///< LINKTYPE_* value of the interface that captured it
 };
 
 /// Fixed-capacity batch filled by a source; reused across calls, never reallocated.

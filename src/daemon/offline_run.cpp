@@ -4,8 +4,6 @@
 // hands finished flows to a sink that formats them straight into the output buffer.
 #include "daemon/offline_run.hpp"
 
-#include <getopt.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +14,8 @@
 #include <stdexcept>
 #include <string_view>
 #include <vector>
+
+#include <getopt.h>
 
 #include <fmt/format.h>
 
@@ -102,8 +102,8 @@ OfflineResult run_offline(const OfflineOptions& options) {
     if (!options.output.empty()) {
         file.reset(std::fopen(options.output.c_str(), "wb"));
         if (!file) {
-            result.error = fmt::format("{}: cannot create: {}", options.output,
-                                       std::strerror(errno));
+            result.error =
+                fmt::format("{}: cannot create: {}", options.output, std::strerror(errno));
             result.opened = false;
             return result;
         }
@@ -166,8 +166,8 @@ OfflineResult run_offline(const OfflineOptions& options) {
 
     if (file) {
         if (!sink.flush() || std::fflush(file.get()) != 0) {
-            result.error = fmt::format("{}: write failed: {}", options.output,
-                                       std::strerror(errno));
+            result.error =
+                fmt::format("{}: write failed: {}", options.output, std::strerror(errno));
         }
     } else {
         result.csv = sink.take_text();

@@ -3,9 +3,6 @@
 // sink that turns finished flows into RowChunk text for the writer thread.
 #include "daemon/pipeline.hpp"
 
-#include <pthread.h>
-#include <sched.h>
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -14,6 +11,9 @@
 #include <latch>
 #include <string_view>
 #include <utility>
+
+#include <pthread.h>
+#include <sched.h>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -127,9 +127,9 @@ Pipeline::Pipeline(const config::DaemonConfig& cfg, std::vector<capture::PacketS
             fmt::format("pipeline.workers: must be 1..{}, got {}", kMaxWorkers, workers_));
     }
     if (!cfg.pipeline.cpu_affinity.empty() && cfg.pipeline.cpu_affinity.size() != workers_) {
-        throw PipelineError(fmt::format(
-            "pipeline.cpu_affinity: one CPU per worker needed, got {} for {} workers",
-            cfg.pipeline.cpu_affinity.size(), workers_));
+        throw PipelineError(
+            fmt::format("pipeline.cpu_affinity: one CPU per worker needed, got {} for {} workers",
+                        cfg.pipeline.cpu_affinity.size(), workers_));
     }
     if (cfg.pipeline.queue_capacity == 0) {
         throw PipelineError("pipeline.queue_capacity: must be > 0");
@@ -141,11 +141,10 @@ Pipeline::Pipeline(const config::DaemonConfig& cfg, std::vector<capture::PacketS
     }
     try {
         // Fails here, before any thread exists, on an unknown time zone.
-        const output::CsvFormatter probe(cfg.flow.profile, cfg.output.timezone,
-                                         cfg.output.label);
+        const output::CsvFormatter probe(cfg.flow.profile, cfg.output.timezone, cfg.output.label);
     } catch (const std::exception& e) {
-        throw PipelineError(fmt::format("output.timezone \"{}\": {}", cfg.output.timezone,
-                                        e.what()));
+        throw PipelineError(
+            fmt::format("output.timezone \"{}\": {}", cfg.output.timezone, e.what()));
     }
     for (std::uint32_t i = 0; i < workers_; ++i) {
         queues_.push_back(dispatch::make_packet_queue(cfg.pipeline.queue_capacity));
@@ -181,10 +180,8 @@ void Pipeline::start() {
     for (std::uint32_t i = 0; i < workers_; ++i) {
         OutputHandoffCounters& handoff = handoff_counters_[i];
         flow_workers_.push_back(std::make_unique<flow::FlowWorker>(
-            cfg_.flow, wopt, *queues_[i], input_done_, worker_counters_[i],
-            [this, &handoff] {
-                return std::make_unique<CsvChunkSink>(cfg_, rows_, handoff,
-                                                      options_.chunk_bytes);
+            cfg_.flow, wopt, *queues_[i], input_done_, worker_counters_[i], [this, &handoff] {
+                return std::make_unique<CsvChunkSink>(cfg_, rows_, handoff, options_.chunk_bytes);
             }));
     }
 
@@ -476,8 +473,8 @@ PipelineResult run_pipeline(const config::DaemonConfig& cfg,
 }
 
 PipelineResult run_pipeline_to_memory(const config::DaemonConfig& cfg,
-                                      std::vector<capture::PacketSource*> sources,
-                                      std::string& csv, PipelineOptions options) {
+                                      std::vector<capture::PacketSource*> sources, std::string& csv,
+                                      PipelineOptions options) {
     const auto rows = Pipeline::make_row_queue(cfg.pipeline.workers);
     Pipeline pipeline(cfg, std::move(sources), *rows, options);
 

@@ -66,8 +66,8 @@ struct alignas(kCacheLine) CaptureCounters {
 
 struct WorkerSnapshot {
     std::uint64_t packets = 0;
-    std::uint64_t rows = 0;          ///< rows the worker's engine emitted
-    std::uint64_t rows_queued = 0;   ///< rows handed to the writer queue
+    std::uint64_t rows = 0;         ///< rows the worker's engine emitted
+    std::uint64_t rows_queued = 0;  ///< rows handed to the writer queue
     std::uint64_t active_flows = 0;
     std::uint64_t idle_wakeups = 0;
     std::uint64_t output_full_waits = 0;
@@ -93,12 +93,12 @@ struct PipelineStats {
 /// What a finished run reports (Pipeline::wait, run_pipeline).
 struct PipelineResult {
     PipelineStats stats;
-    flow::FlowCounters flow;          ///< engine counters summed over workers
+    flow::FlowCounters flow;  ///< engine counters summed over workers
     /// Named totals for the final statistics: decode.*, dispatch.*, flow.*, output.*.
     std::vector<std::pair<std::string, std::uint64_t>> counters;
     std::vector<std::string> source_errors;  ///< one line per source that failed
-    std::string capture_error;        ///< the capture thread stopped on an exception
-    output::WriterStats writer;       ///< filled by run_pipeline only
+    std::string capture_error;               ///< the capture thread stopped on an exception
+    output::WriterStats writer;              ///< filled by run_pipeline only
 };
 
 /// Things that change how a pipeline runs but are not user configuration.
@@ -212,7 +212,7 @@ StatsSnapshot stats_snapshot(const Pipeline& pipeline, const output::WriterStats
 /// order the writer receives them, and result.writer counts them. For tests, benchmarks and
 /// in-process runs that keep the CSV in memory (no disk in the loop).
 PipelineResult run_pipeline_to_memory(const config::DaemonConfig& cfg,
-                                      std::vector<capture::PacketSource*> sources,
-                                      std::string& csv, PipelineOptions options = {});
+                                      std::vector<capture::PacketSource*> sources, std::string& csv,
+                                      PipelineOptions options = {});
 
 }  // namespace fm::daemon

@@ -729,8 +729,8 @@ void Walker::transport(ByteSpan s, std::size_t l4, std::size_t ip_end, PacketMet
             m.ack = load_be32(s, l4 + 8);
             m.tcp_flags = s[l4 + 13];
             m.window = load_be16(s, l4 + 14);
-            if (hl > kTcpMinHeaderLen && has_unknown_tcp_option(s, l4 + kTcpMinHeaderLen,
-                                                                l4 + std::min(hl, avail))) {
+            if (hl > kTcpMinHeaderLen &&
+                has_unknown_tcp_option(s, l4 + kTcpMinHeaderLen, l4 + std::min(hl, avail))) {
                 m.flags |= kTcpUnknownOption;
             }
             break;

@@ -41,8 +41,8 @@ void Dispatcher::flush() noexcept {
 void Dispatcher::enqueue(std::uint32_t shard) noexcept {
     Stage& stage = stages_[shard];
     tsan_queue_acquire(queues_[shard]);
-    if (FM_UNLIKELY(!queues_[shard]->try_enqueue_bulk(*tokens_[shard], stage.packets.data(),
-                                                      stage.size))) {
+    if (FM_UNLIKELY(
+            !queues_[shard]->try_enqueue_bulk(*tokens_[shard], stage.packets.data(), stage.size))) {
         wait_and_enqueue(shard);
     }
     tsan_queue_release(queues_[shard]);

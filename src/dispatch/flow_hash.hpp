@@ -63,9 +63,8 @@ constexpr std::uint32_t flow_hash_v4(std::uint32_t src_ip, std::uint32_t dst_ip,
 /// Symmetric RSS hash of a flow tuple as PacketMeta and FeatureRow store it: 16-byte addresses
 /// in network order (IPv4 in bytes 0..3), ports in host order, `ipv6` selects the tuple size.
 inline std::uint32_t flow_hash(const std::array<std::uint8_t, 16>& src_ip,
-                               const std::array<std::uint8_t, 16>& dst_ip,
-                               std::uint16_t src_port, std::uint16_t dst_port,
-                               bool ipv6) noexcept {
+                               const std::array<std::uint8_t, 16>& dst_ip, std::uint16_t src_port,
+                               std::uint16_t dst_port, bool ipv6) noexcept {
     const ByteSpan s{src_ip};
     const ByteSpan d{dst_ip};
     std::uint32_t w = load_be32(s, 0) ^ load_be32(d, 0);

@@ -13,8 +13,8 @@ namespace fm::features {
 inline constexpr std::uint32_t kBulkMinPackets = 4;
 
 struct BulkState {
-    Micros start = 0;             ///< start of the candidate run; 0 = none
-    Micros last = 0;              ///< last payload packet of the candidate run
+    Micros start = 0;  ///< start of the candidate run; 0 = none
+    Micros last = 0;   ///< last payload packet of the candidate run
     std::int64_t run_bytes = 0;
     std::int64_t total_bytes = 0;
     std::int64_t total_duration = 0;

@@ -48,9 +48,9 @@ enum class SubflowMode : std::uint8_t {
 
 /// Timestamp column layout (§1.4).
 enum class TimestampFormat : std::uint8_t {
-    DmyHms12,         ///< ERA-2018 `dd/MM/yyyy hh:mm:ss` (12-hour clock, no AM/PM marker)
-    DmyHms12AmPm,     ///< V4-HEAD `dd/MM/yyyy hh:mm:ss a`
-    IsoUtcFraction,   ///< ENG-HEAD (F5) `yyyy-MM-dd HH:mm:ss[.fff|.ffffff]`, always UTC
+    DmyHms12,        ///< ERA-2018 `dd/MM/yyyy hh:mm:ss` (12-hour clock, no AM/PM marker)
+    DmyHms12AmPm,    ///< V4-HEAD `dd/MM/yyyy hh:mm:ss a`
+    IsoUtcFraction,  ///< ENG-HEAD (F5) `yyyy-MM-dd HH:mm:ss[.fff|.ffffff]`, always UTC
 };
 
 struct CicCompat {

@@ -28,19 +28,19 @@ struct CicPacket {
     Micros ts_us = 0;
     std::array<std::uint8_t, 16> src_ip{};
     std::array<std::uint8_t, 16> dst_ip{};
-    std::uint32_t seq = 0;             ///< TCP only (retransmission signature, §4.3)
+    std::uint32_t seq = 0;  ///< TCP only (retransmission signature, §4.3)
     std::uint32_t ack = 0;
-    std::uint32_t payload = 0;         ///< L4 payload bytes as the profile counts them
-    std::int32_t window = 0;           ///< TCP window, or the profile's default
+    std::uint32_t payload = 0;  ///< L4 payload bytes as the profile counts them
+    std::int32_t window = 0;    ///< TCP window, or the profile's default
     std::uint16_t src_port = 0;
     std::uint16_t dst_port = 0;
-    std::uint16_t header = 0;          ///< L4 header bytes (TCP data offset, UDP 8, else 0)
-    std::int16_t icmp_type = -1;       ///< ENG-HEAD only; −1 for non-ICMP
+    std::uint16_t header = 0;     ///< L4 header bytes (TCP data offset, UDP 8, else 0)
+    std::int16_t icmp_type = -1;  ///< ENG-HEAD only; −1 for non-ICMP
     std::int16_t icmp_code = -1;
-    std::uint8_t protocol = 0;         ///< as the profile prints it
-    std::uint8_t tcp_flags = 0;        ///< decode::TcpFlag bits
+    std::uint8_t protocol = 0;   ///< as the profile prints it
+    std::uint8_t tcp_flags = 0;  ///< decode::TcpFlag bits
     bool ipv6 = false;
-    bool ignored = false;              ///< the reference never sees this packet
+    bool ignored = false;  ///< the reference never sees this packet
 
     bool has(decode::TcpFlag f) const noexcept { return (tcp_flags & f) != 0; }
     bool is_tcp() const noexcept { return protocol == kProtoTcp; }

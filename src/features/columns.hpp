@@ -37,6 +37,8 @@ inline constexpr std::array<ColumnNames, kColumnCount> kColumnNames{{
 #undef FM_COLUMN
 }};
 
-constexpr std::size_t index(Column c) noexcept { return static_cast<std::size_t>(c); }
+constexpr std::size_t index(Column c) noexcept {
+    return static_cast<std::size_t>(c);
+}
 
 }  // namespace fm::features

@@ -25,12 +25,12 @@ struct FeatureRow {
     // Identity (columns Flow ID .. Timestamp).
     std::array<std::uint8_t, 16> src_ip{};  ///< forward source; IPv4 in bytes 0..3
     std::array<std::uint8_t, 16> dst_ip{};
-    Micros first_ts_us = 0;                 ///< time of the flow's first packet (Timestamp)
+    Micros first_ts_us = 0;  ///< time of the flow's first packet (Timestamp)
     std::uint16_t src_port = 0;
     std::uint16_t dst_port = 0;
-    std::uint8_t protocol = 0;              ///< as printed (profile-mapped, e.g. 0 for ICMP in v4)
+    std::uint8_t protocol = 0;  ///< as printed (profile-mapped, e.g. 0 for ICMP in v4)
     bool ipv6 = false;
-    bool flow_id_reversed = false;          ///< Flow ID text is dst-src-dport-sport (cic2017/18)
+    bool flow_id_reversed = false;  ///< Flow ID text is dst-src-dport-sport (cic2017/18)
     Profile profile = kDefaultProfile;
 
     // Numeric cells indexed by Column; value bits are an int64 or a double (see kinds).
@@ -47,9 +47,7 @@ struct FeatureRow {
     }
     CellKind kind(Column c) const noexcept { return kinds[index(c)]; }
     std::int64_t int_value(Column c) const noexcept { return bits[index(c)]; }
-    double double_value(Column c) const noexcept {
-        return std::bit_cast<double>(bits[index(c)]);
-    }
+    double double_value(Column c) const noexcept { return std::bit_cast<double>(bits[index(c)]); }
 };
 
 static_assert(std::is_trivially_copyable_v<FeatureRow>);

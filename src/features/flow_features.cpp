@@ -15,7 +15,9 @@ constexpr double kMicrosPerSecondD = 1000000.0;
 /// The four columns max, min, mean, std of a length statistic, or four int 0 (no packet).
 void put_length_block(FeatureRow& row, Column first, const LengthStats& s, std::uint64_t n) {
     const auto base = static_cast<std::uint8_t>(first);
-    const auto col = [&](int i) { return static_cast<Column>(base + i); };
+    const auto col = [&](int i) {
+        return static_cast<Column>(base + i);
+    };
     if (n == 0) {
         for (int i = 0; i < 4; ++i) {
             row.set_int(col(i), 0);
@@ -30,10 +32,11 @@ void put_length_block(FeatureRow& row, Column first, const LengthStats& s, std::
 }
 
 /// Fwd/Bwd IAT Total, Mean, Std, Max, Min: int 0 ×5 unless the direction has >= 2 packets.
-void put_iat_block(FeatureRow& row, Column first, const SummedMoments& s,
-                   std::uint64_t packets) {
+void put_iat_block(FeatureRow& row, Column first, const SummedMoments& s, std::uint64_t packets) {
     const auto base = static_cast<std::uint8_t>(first);
-    const auto col = [&](int i) { return static_cast<Column>(base + i); };
+    const auto col = [&](int i) {
+        return static_cast<Column>(base + i);
+    };
     if (packets <= 1) {
         for (int i = 0; i < 5; ++i) {
             row.set_int(col(i), 0);
@@ -51,7 +54,9 @@ void put_iat_block(FeatureRow& row, Column first, const SummedMoments& s,
 /// Active or Idle Mean, Std, Max, Min: int 0 ×4 when nothing was recorded.
 void put_period_block(FeatureRow& row, Column first, const Moments& s, std::uint64_t n) {
     const auto base = static_cast<std::uint8_t>(first);
-    const auto col = [&](int i) { return static_cast<Column>(base + i); };
+    const auto col = [&](int i) {
+        return static_cast<Column>(base + i);
+    };
     if (n == 0) {
         for (int i = 0; i < 4; ++i) {
             row.set_int(col(i), 0);
@@ -121,7 +126,8 @@ void FlowFeatures::finalize(Profile profile, FeatureRow& row) const noexcept {
         bool reversed = false;
         for (std::size_t i = 0; i < 16; ++i) {
             if (src_ip[i] != dst_ip[i]) {
-                reversed = static_cast<std::int8_t>(src_ip[i]) > static_cast<std::int8_t>(dst_ip[i]);
+                reversed =
+                    static_cast<std::int8_t>(src_ip[i]) > static_cast<std::int8_t>(dst_ip[i]);
                 break;
             }
         }
@@ -141,8 +147,8 @@ void FlowFeatures::finalize(Profile profile, FeatureRow& row) const noexcept {
     put_length_block(row, Column::FwdPktLenMax, fwd_len, fwd_count);
     put_length_block(row, Column::BwdPktLenMax, bwd_len, bwd_count);
 
-    const double bytes = static_cast<double>(fwd_len.sum * (fwd_count != 0) +
-                                             bwd_len.sum * (bwd_count != 0));
+    const double bytes =
+        static_cast<double>(fwd_len.sum * (fwd_count != 0) + bwd_len.sum * (bwd_count != 0));
     if (c.zero_duration_rates_minus_one && dur == 0) {
         row.set_int(Column::FlowBytesPerSec, -1);
         row.set_int(Column::FlowPktsPerSec, -1);
@@ -200,16 +206,13 @@ void FlowFeatures::finalize(Profile profile, FeatureRow& row) const noexcept {
         row.set_double(Column::DownUpRatio, 0.0);
     }
     row.set_double(Column::AvgPktSize,
-                   total > 0 ? static_cast<double>(all_len.sum) / static_cast<double>(total)
-                             : 0.0);
-    row.set_double(Column::FwdSegSizeAvg,
-                   fwd_count != 0
-                       ? static_cast<double>(fwd_len.sum) / static_cast<double>(fwd_count)
-                       : 0.0);
-    row.set_double(Column::BwdSegSizeAvg,
-                   bwd_count != 0
-                       ? static_cast<double>(bwd_len.sum) / static_cast<double>(bwd_count)
-                       : 0.0);
+                   total > 0 ? static_cast<double>(all_len.sum) / static_cast<double>(total) : 0.0);
+    row.set_double(
+        Column::FwdSegSizeAvg,
+        fwd_count != 0 ? static_cast<double>(fwd_len.sum) / static_cast<double>(fwd_count) : 0.0);
+    row.set_double(
+        Column::BwdSegSizeAvg,
+        bwd_count != 0 ? static_cast<double>(bwd_len.sum) / static_cast<double>(bwd_count) : 0.0);
     row.set_int(Column::FwdHeaderLenDup, static_cast<std::int64_t>(fwd_header));
 
     put_bulk(row, Column::FwdBytesPerBulk, Column::FwdPktsPerBulk, Column::FwdBulkRate, fwd_bulk,
@@ -220,7 +223,9 @@ void FlowFeatures::finalize(Profile profile, FeatureRow& row) const noexcept {
     const std::int64_t fwd_bytes = fwd_count != 0 ? fwd_len.sum : 0;
     const std::int64_t bwd_bytes = bwd_count != 0 ? bwd_len.sum : 0;
     if (c.subflow == SubflowMode::DoubleDivision) {
-        const auto per = [&](double v) { return sf_count > 0 ? v / sf_count : 0.0; };
+        const auto per = [&](double v) {
+            return sf_count > 0 ? v / sf_count : 0.0;
+        };
         row.set_double(Column::SubflowFwdPkts, per(static_cast<double>(fwd_count)));
         row.set_double(Column::SubflowFwdBytes, per(static_cast<double>(fwd_bytes)));
         row.set_double(Column::SubflowBwdPkts, per(static_cast<double>(bwd_count)));

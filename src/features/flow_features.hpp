@@ -54,9 +54,9 @@ inline bool same_ip(const std::array<std::uint8_t, 16>& a,
 
 /// How a flow's first packet sets the flow's forward tuple.
 enum class StartMode : std::uint8_t {
-    OwnDirection,     ///< source = the packet's source
-    Reversed,         ///< source = the packet's destination (F12, SYN-ACK first)
-    Inherit,          ///< source = the previous flow's source (timeout continuation)
+    OwnDirection,  ///< source = the packet's source
+    Reversed,      ///< source = the packet's destination (F12, SYN-ACK first)
+    Inherit,       ///< source = the previous flow's source (timeout continuation)
 };
 
 struct FlowFeatures {
@@ -67,7 +67,7 @@ struct FlowFeatures {
     std::uint16_t dst_port = 0;
     std::uint8_t protocol = 0;
     bool ipv6 = false;
-    bool flow_id_reversed = false;   ///< the key (Flow ID) lists dst first (KeyOrder profiles)
+    bool flow_id_reversed = false;  ///< the key (Flow ID) lists dst first (KeyOrder profiles)
     TcpState tcp_state = TcpState::None;
 
     // Times (µs).
@@ -77,7 +77,7 @@ struct FlowFeatures {
     Micros bwd_last_seen = 0;
     Micros start_active = 0;
     Micros end_active = 0;
-    Micros cumulative = 0;           ///< ENG-HEAD Total Connection Flow Time carried so far
+    Micros cumulative = 0;  ///< ENG-HEAD Total Connection Flow Time carried so far
 
     // Packet counts; they are also the sample counts of the statistics below.
     std::uint64_t fwd_count = 0;
@@ -85,9 +85,9 @@ struct FlowFeatures {
     std::uint32_t active_n = 0;
     std::uint32_t idle_n = 0;
 
-    LengthStats fwd_len;             ///< payload of forward packets
+    LengthStats fwd_len;  ///< payload of forward packets
     LengthStats bwd_len;
-    LengthStats all_len;             ///< L: all payloads (first one twice, F3)
+    LengthStats all_len;  ///< L: all payloads (first one twice, F3)
     SummedMoments fwd_iat;
     SummedMoments bwd_iat;
     Moments flow_iat;
@@ -107,7 +107,7 @@ struct FlowFeatures {
     std::uint32_t bwd_rst = 0;
     std::uint32_t act_data_fwd = 0;
     std::uint32_t act_data_bwd = 0;
-    std::uint32_t sf_count = 0;      ///< gaps > 1 s seen by the subflow detector (§3.8)
+    std::uint32_t sf_count = 0;  ///< gaps > 1 s seen by the subflow detector (§3.8)
     std::uint32_t fwd_retrans = 0;
     std::uint32_t bwd_retrans = 0;
     std::int32_t init_win_fwd = 0;
@@ -116,7 +116,7 @@ struct FlowFeatures {
     std::uint16_t min_seg_bwd = 0;
     std::int16_t icmp_type = -1;
     std::int16_t icmp_code = -1;
-    std::uint8_t fwd_fin = 0;        ///< FIN packets per direction, saturating (life cycle)
+    std::uint8_t fwd_fin = 0;  ///< FIN packets per direction, saturating (life cycle)
     std::uint8_t bwd_fin = 0;
 
     BulkState fwd_bulk;
@@ -129,7 +129,8 @@ struct FlowFeatures {
     /// CIC: BasicFlow constructor + firstPacket. `retrans` is this flow slot's retransmission
     /// memory (ENG-HEAD TCP only; may be null otherwise). For StartMode::Inherit the identity
     /// fields must already hold the previous flow's tuple.
-    void start(const CicPacket& p, const CicCompat& c, StartMode mode, RetransMemory* retrans) noexcept;
+    void start(const CicPacket& p, const CicCompat& c, StartMode mode,
+               RetransMemory* retrans) noexcept;
 
     /// CIC: BasicFlow.addPacket.
     void add(const CicPacket& p, const CicCompat& c, Micros activity_timeout,
@@ -198,8 +199,7 @@ private:
         if (retrans == nullptr || protocol != kProtoTcp) {
             return;
         }
-        const std::uint32_t f =
-            RetransMemory::fingerprint(fwd, p.seq, p.ack, p.payload, p.window);
+        const std::uint32_t f = RetransMemory::fingerprint(fwd, p.seq, p.ack, p.payload, p.window);
         if (retrans->seen_before(f)) {
             if (fwd) {
                 ++fwd_retrans;
@@ -249,9 +249,8 @@ inline void FlowFeatures::start(const CicPacket& p, const CicCompat& c, StartMod
 
     // E5: the reference processes the packet before it copies the old flow's tuple, so the
     // packet that opens a continuation is forward whatever its direction.
-    const bool fwd = (mode == StartMode::Inherit && c.continuation_first_packet_forward)
-                         ? true
-                         : is_forward(p);
+    const bool fwd =
+        (mode == StartMode::Inherit && c.continuation_first_packet_forward) ? true : is_forward(p);
 
     update_bulk(p, fwd, c);
     count_flags(p);

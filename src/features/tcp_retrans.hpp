@@ -22,7 +22,7 @@ inline constexpr std::uint32_t kRetransMemory = 64;
 
 struct RetransMemory {
     std::array<std::uint32_t, kRetransMemory> fp{};  ///< 32-bit fingerprints
-    std::uint32_t next = 0;   ///< ring position of the next insertion
+    std::uint32_t next = 0;                          ///< ring position of the next insertion
 
     void clear() noexcept {
         fp.fill(0);

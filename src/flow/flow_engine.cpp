@@ -46,8 +46,7 @@ FlowEngine::~FlowEngine() = default;
 
 std::size_t FlowEngine::bytes_per_flow() const noexcept {
     // Slot array is at most 2x+16 entries of 8 bytes per flow; count it as 2 slots per flow.
-    return sizeof(FlowState) + 2 * 8 +
-           (retrans_.empty() ? 0 : sizeof(features::RetransMemory));
+    return sizeof(FlowState) + 2 * 8 + (retrans_.empty() ? 0 : sizeof(features::RetransMemory));
 }
 
 void FlowEngine::process(std::span<const decode::PacketMeta> batch) noexcept {
@@ -207,8 +206,7 @@ void FlowEngine::lifecycle_eng(std::uint32_t idx, const CicPacket& p) noexcept {
     const Micros t = p.ts_us;
     const bool ready_syn = f.tcp_state == TcpState::ReadyForTermination && p.has(decode::kSyn);
     if (s.status == Status::Stub || t - f.flow_start > flow_timeout_us_ || ready_syn) {
-        end_flow(idx, ready_syn && s.status != Status::Stub &&
-                              t - f.flow_start <= flow_timeout_us_
+        end_flow(idx, ready_syn && s.status != Status::Stub && t - f.flow_start <= flow_timeout_us_
                           ? EndReason::NewConnection
                           : EndReason::Timeout);
         continue_eng(idx, p, ready_syn);
@@ -255,8 +253,7 @@ void FlowEngine::continue_eng(std::uint32_t idx, const CicPacket& p, bool ready_
     FlowFeatures& f = s.f;
     const Micros t = p.ts_us;
     // UDP "dialogue" rule: silence longer than the flow timeout starts a new dialogue.
-    const bool new_udp =
-        f.protocol == features::kProtoUdp && t - f.last_seen > flow_timeout_us_;
+    const bool new_udp = f.protocol == features::kProtoUdp && t - f.last_seen > flow_timeout_us_;
     if (ready_syn || new_udp || !is_tcp_or_udp(p.protocol)) {
         restart_own_direction(idx, p);
         return;

@@ -31,23 +31,23 @@ namespace fm::flow {
 
 /// Per-engine counters, written by the engine thread only (a reporter may read them relaxed).
 struct FlowCounters {
-    std::uint64_t packets_in = 0;            ///< flow.packets_in: packets given to process()
-    std::uint64_t packets_ignored = 0;       ///< flow.packets_ignored: packets the profile's
-                                             ///< reference never sees (cic_packet.hpp)
-    std::uint64_t flows_created = 0;         ///< flow.created: flows started (incl. splits)
-    std::uint64_t rows_emitted = 0;          ///< flow.rows_emitted: rows handed to the sink
-    std::uint64_t dropped_single_packet = 0; ///< flow.dropped_single_packet: profile rule F4
-    std::uint64_t dropped_fin_repeat = 0;    ///< flow.dropped_fin_repeat: v4 drops forward FIN #2+
-    std::uint64_t ended_timeout = 0;         ///< flow.ended_timeout: active timeout (§3.2)
-    std::uint64_t ended_fin_rst = 0;         ///< flow.ended_fin_rst: closed by FIN/RST rules
-    std::uint64_t ended_new_connection = 0;  ///< flow.ended_new_connection: SYN after teardown,
-                                             ///< new ICMP type/code (fixed)
-    std::uint64_t ended_drain = 0;           ///< flow.ended_drain: still open at drain()
-    std::uint64_t expired_idle = 0;          ///< flow.expired_idle: ended early by expire()
-    std::uint64_t evicted_table_full = 0;    ///< flow.evicted_table_full: finished early to
-                                             ///< make room (may change later rows)
-    std::uint64_t stubs_dropped = 0;         ///< flow.stubs_dropped: expired-flow memory
-                                             ///< (direction to inherit) dropped to make room
+    std::uint64_t packets_in = 0;             ///< flow.packets_in: packets given to process()
+    std::uint64_t packets_ignored = 0;        ///< flow.packets_ignored: packets the profile's
+                                              ///< reference never sees (cic_packet.hpp)
+    std::uint64_t flows_created = 0;          ///< flow.created: flows started (incl. splits)
+    std::uint64_t rows_emitted = 0;           ///< flow.rows_emitted: rows handed to the sink
+    std::uint64_t dropped_single_packet = 0;  ///< flow.dropped_single_packet: profile rule F4
+    std::uint64_t dropped_fin_repeat = 0;     ///< flow.dropped_fin_repeat: v4 drops forward FIN #2+
+    std::uint64_t ended_timeout = 0;          ///< flow.ended_timeout: active timeout (§3.2)
+    std::uint64_t ended_fin_rst = 0;          ///< flow.ended_fin_rst: closed by FIN/RST rules
+    std::uint64_t ended_new_connection = 0;   ///< flow.ended_new_connection: SYN after teardown,
+                                              ///< new ICMP type/code (fixed)
+    std::uint64_t ended_drain = 0;            ///< flow.ended_drain: still open at drain()
+    std::uint64_t expired_idle = 0;           ///< flow.expired_idle: ended early by expire()
+    std::uint64_t evicted_table_full = 0;     ///< flow.evicted_table_full: finished early to
+                                              ///< make room (may change later rows)
+    std::uint64_t stubs_dropped = 0;          ///< flow.stubs_dropped: expired-flow memory
+                                              ///< (direction to inherit) dropped to make room
 };
 
 /// Why a flow ends; decides the counter and whether the reference writes it.
@@ -133,8 +133,8 @@ private:
     features::RowSink& sink_;
 
     FlowTable table_;
-    ZeroedArray<FlowState> states_;                  ///< all-zero = Status::Free
-    ZeroedArray<features::RetransMemory> retrans_;   ///< per entry; `fixed` only; zero = empty
+    ZeroedArray<FlowState> states_;                 ///< all-zero = Status::Free
+    ZeroedArray<features::RetransMemory> retrans_;  ///< per entry; `fixed` only; zero = empty
     std::vector<features::FeatureRow> rows_;        ///< staging, capacity kRowBatch
     std::size_t live_ = 0;
     std::size_t expire_cursor_ = 0;

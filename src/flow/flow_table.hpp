@@ -65,7 +65,7 @@ private:
     std::size_t capacity_;
     std::size_t size_ = 0;
     std::size_t mask_;
-    std::uint32_t fresh_ = 0;          ///< next never-used pool index
+    std::uint32_t fresh_ = 0;  ///< next never-used pool index
     ZeroedArray<Slot> slots_;
     std::vector<std::uint32_t> free_;  ///< released pool indexes (stack), capacity reserved
 };

@@ -65,7 +65,8 @@ inline FlowKey make_key(const features::CicPacket& p, bool ordered_when_same_ip,
                         bool* packet_order) noexcept {
     FlowKey k;
     const int ip_cmp = std::memcmp(p.src_ip.data(), p.dst_ip.data(), 16);
-    bool src_first = ip_cmp < 0 || (ip_cmp == 0 && (ordered_when_same_ip || p.src_port <= p.dst_port));
+    bool src_first =
+        ip_cmp < 0 || (ip_cmp == 0 && (ordered_when_same_ip || p.src_port <= p.dst_port));
     if (src_first) {
         k.ip_a = p.src_ip;
         k.ip_b = p.dst_ip;

@@ -3,11 +3,11 @@
 // expiry -> rows to the worker's sink; at end of input: pump the queue, drain, flush.
 #include "flow/flow_worker.hpp"
 
-#include <time.h>
-
 #include <algorithm>
 #include <exception>
 #include <utility>
+
+#include <time.h>
 
 namespace fm::flow {
 
@@ -74,8 +74,7 @@ void FlowWorker::run(const std::function<void(const std::string& error)>& on_rea
         if (input_done_.load(std::memory_order_acquire)) {
             for (;;) {
                 dispatch::tsan_queue_acquire(&queue_);
-                const std::size_t m =
-                    queue_.try_dequeue_bulk(*token, buffer_.get(), kDequeueBatch);
+                const std::size_t m = queue_.try_dequeue_bulk(*token, buffer_.get(), kDequeueBatch);
                 dispatch::tsan_queue_release(&queue_);
                 if (m == 0) {
                     break;

@@ -36,12 +36,12 @@ public:
 /// Written by the worker thread only; read by anyone with relaxed loads. One cache line per
 /// worker so that workers never write the same line (STYLE 4.5.6).
 struct alignas(kCacheLine) WorkerCounters {
-    dispatch::StageCounter packets;      ///< worker.packets: packets processed
-    dispatch::StageCounter batches;      ///< worker.batches: bulk dequeues that got packets
-    dispatch::StageCounter idle_wakeups; ///< worker.idle_wakeups: waits that timed out empty
-    dispatch::StageCounter expire_calls; ///< worker.expire_calls: FlowEngine::expire() calls
-    dispatch::StageCounter rows;         ///< worker.rows: rows the engine emitted
-    dispatch::StageCounter active_flows; ///< flows open after the last batch (a gauge)
+    dispatch::StageCounter packets;       ///< worker.packets: packets processed
+    dispatch::StageCounter batches;       ///< worker.batches: bulk dequeues that got packets
+    dispatch::StageCounter idle_wakeups;  ///< worker.idle_wakeups: waits that timed out empty
+    dispatch::StageCounter expire_calls;  ///< worker.expire_calls: FlowEngine::expire() calls
+    dispatch::StageCounter rows;          ///< worker.rows: rows the engine emitted
+    dispatch::StageCounter active_flows;  ///< flows open after the last batch (a gauge)
 };
 
 /// Monotonic coarse clock in µs; the only clock a worker reads, and only on the idle path.
@@ -57,7 +57,7 @@ struct FlowWorkerOptions {
     /// How far behind "packet time now" expire() stays, to cover packets still in the capture
     /// buffer and queues (FlowEngine::expire precondition).
     Micros expire_lag_us = 2 * kMicrosPerSecond;
-    Micros expire_interval_us = 100'000;     ///< at most one expire() per interval while busy
+    Micros expire_interval_us = 100'000;  ///< at most one expire() per interval while busy
     /// How long an empty queue is waited on before the idle path runs; also bounds how long
     /// the end of input takes to be noticed.
     Micros idle_wait_us = 2'000;
@@ -102,9 +102,9 @@ private:
 
     // Worker thread only.
     std::unique_ptr<decode::PacketMeta[]> buffer_;
-    Micros last_packet_ts_ = 0;   ///< newest time stamp seen (end of each batch)
-    Micros last_snapshot_ts_ = 0; ///< last_packet_ts_ when the clock was last paired with it
-    Micros last_packet_mono_ = 0; ///< monotonic clock read just after last_snapshot_ts_
+    Micros last_packet_ts_ = 0;    ///< newest time stamp seen (end of each batch)
+    Micros last_snapshot_ts_ = 0;  ///< last_packet_ts_ when the clock was last paired with it
+    Micros last_packet_mono_ = 0;  ///< monotonic clock read just after last_snapshot_ts_
     Micros last_expire_mono_ = 0;
     std::uint64_t batches_since_clock_ = 0;
     FlowCounters final_counters_{};

@@ -42,8 +42,7 @@ std::string_view name_for(Profile p, std::size_t i) {
             return kColumnNames[i].cic2018;
         case Profile::V4:
             // v4 has the 84 columns that cic2018 has, under the names fixed uses.
-            return kColumnNames[i].cic2018.empty() ? std::string_view{}
-                                                   : kColumnNames[i].fixed_v4;
+            return kColumnNames[i].cic2018.empty() ? std::string_view{} : kColumnNames[i].fixed_v4;
         case Profile::Fixed:
             return kColumnNames[i].fixed_v4;
     }
@@ -116,8 +115,8 @@ CsvFormatter::CsvFormatter(Profile profile, std::string_view time_zone, std::str
         try {
             zone_ = date::locate_zone(time_zone);
         } catch (const std::exception& e) {
-            throw std::runtime_error(fmt::format("unknown time zone \"{}\": {}", time_zone,
-                                                 e.what()));
+            throw std::runtime_error(
+                fmt::format("unknown time zone \"{}\": {}", time_zone, e.what()));
         }
     }
 }

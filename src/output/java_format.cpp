@@ -51,11 +51,12 @@ void append_java_double(double v, fmt::memory_buffer& out) {
     }
     // Shortest round-trip digits in scientific form: "d[.ddd]e[+-]XX".
     std::array<char, 40> buf{};
-    const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), v,
-                                 std::chars_format::scientific);
+    const auto r =
+        std::to_chars(buf.data(), buf.data() + buf.size(), v, std::chars_format::scientific);
     const char* p = buf.data();
     const char* end = r.ptr;
-    const char* e = static_cast<const char*>(std::memchr(p, 'e', static_cast<std::size_t>(end - p)));
+    const char* e =
+        static_cast<const char*>(std::memchr(p, 'e', static_cast<std::size_t>(end - p)));
     std::array<char, 20> digits{};
     std::size_t nd = 0;
     for (const char* q = p; q < e; ++q) {

@@ -107,8 +107,8 @@ bool accepted(const std::vector<Deviation>& devs, const std::string& capture,
 }
 
 struct CaptureResult {
-    std::size_t total = 0;   ///< reference rows
-    std::size_t equal = 0;   ///< reference rows with an identical candidate row
+    std::size_t total = 0;              ///< reference rows
+    std::size_t equal = 0;              ///< reference rows with an identical candidate row
     std::vector<std::string> problems;  ///< unaccepted differences, one line each
     std::vector<std::string> notes;     ///< accepted differences
 };
@@ -198,8 +198,8 @@ CaptureResult compare(const std::string& capture, const std::string& profile,
                 continue;
             }
             const std::string col = column_name(i);
-            const std::string msg = capture + " [" + row_key(e) + "] " + col + ": expected '" +
-                                    ev + "' got '" + gv + "'";
+            const std::string msg = capture + " [" + row_key(e) + "] " + col + ": expected '" + ev +
+                                    "' got '" + gv + "'";
             (accepted(devs, capture, profile, col) ? r.notes : r.problems).push_back(msg);
         }
     }
@@ -305,8 +305,7 @@ TEST_P(Conformance, GoldenRowsAreReproducedExactly) {
     if (problems.size() > kShow) {
         ADD_FAILURE() << (problems.size() - kShow) << " more differences not shown";
     }
-    EXPECT_TRUE(problems.empty()) << pname << ": " << problems.size()
-                                  << " unaccepted differences";
+    EXPECT_TRUE(problems.empty()) << pname << ": " << problems.size() << " unaccepted differences";
 }
 
 INSTANTIATE_TEST_SUITE_P(Profiles, Conformance,

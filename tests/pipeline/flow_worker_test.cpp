@@ -51,7 +51,8 @@ decode::PacketMeta udp(Micros ts, std::uint8_t client, bool reply) {
 class CountingSink final : public WorkerRowSink {
 public:
     CountingSink(std::atomic<std::uint64_t>& flushed_rows, std::atomic<bool>& wrong_thread)
-        : flushed_rows_(flushed_rows), wrong_thread_(wrong_thread),
+        : flushed_rows_(flushed_rows),
+          wrong_thread_(wrong_thread),
           owner_(std::this_thread::get_id()) {}
     void consume(std::span<const features::FeatureRow> rows) override {
         check_thread();

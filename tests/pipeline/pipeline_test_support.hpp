@@ -142,7 +142,7 @@ inline Rows pipeline_run(config::DaemonConfig cfg, capture::PacketSource& source
 
 /// Compares two runs as multisets of rows; on a difference names the first rows that differ.
 inline ::testing::AssertionResult same_multiset(std::vector<std::string> a,
-                                               std::vector<std::string> b) {
+                                                std::vector<std::string> b) {
     std::sort(a.begin(), a.end());
     std::sort(b.begin(), b.end());
     if (a == b) {

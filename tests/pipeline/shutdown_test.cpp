@@ -3,10 +3,6 @@
 // are exactly the flows the profile emits (proved by the stage counters and the file); a stop
 // request mid-stream still writes everything read so far; full queues make producers wait and
 // lose nothing; bad layouts fail at startup.
-#include "daemon/pipeline.hpp"
-
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -18,10 +14,13 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "capture/capture_file_reader.hpp"
 #include "capture/packet_source.hpp"
+#include "daemon/pipeline.hpp"
 #include "dispatch/worker_queue.hpp"
 #include "flowgen/traffic_model.hpp"
 #include "output/csv_format.hpp"
@@ -136,8 +135,7 @@ class StoppingSource final : public capture::PacketSource {
 public:
     StoppingSource(std::unique_ptr<capture::PacketSource> inner, std::size_t limit_batches,
                    std::atomic<bool>& stop)
-        : PacketSource("stopping"), inner_(std::move(inner)), limit_(limit_batches),
-          stop_(stop) {}
+        : PacketSource("stopping"), inner_(std::move(inner)), limit_(limit_batches), stop_(stop) {}
 
     std::size_t next_batch(capture::RawBatch& batch) override {
         if (batches_ == limit_) {
@@ -195,8 +193,7 @@ TEST(Shutdown, StopMidStreamWritesEverythingRead) {
     daemon::PipelineOptions options;
     options.stop_flag = &stop;
     std::string csv;
-    const daemon::PipelineResult r =
-        daemon::run_pipeline_to_memory(cfg, {&source}, csv, options);
+    const daemon::PipelineResult r = daemon::run_pipeline_to_memory(cfg, {&source}, csv, options);
     ASSERT_TRUE(stop.load());
     EXPECT_EQ(r.stats.packets_read, source.delivered());
     EXPECT_LT(source.delivered(), 60U * capture::RawBatch::kCapacity) << "the stop was ignored";
@@ -233,8 +230,7 @@ TEST(Shutdown, SeveralSourcesAreOneStream) {
     auto a = open(pcap);
     auto b = open(pcap);
     std::string csv;
-    const daemon::PipelineResult r =
-        daemon::run_pipeline_to_memory(cfg, {a.get(), b.get()}, csv);
+    const daemon::PipelineResult r = daemon::run_pipeline_to_memory(cfg, {a.get(), b.get()}, csv);
     auto single = open(pcap);
     const Rows once = reference_run(cfg, *single);
     EXPECT_EQ(r.stats.packets_read, 2 * once.frames);

@@ -29,8 +29,7 @@ void consume(PacketQueue& queue, std::size_t expected, std::vector<std::int64_t>
     std::array<decode::PacketMeta, 64> buf;
     while (out.size() < expected) {
         tsan_queue_acquire(&queue);
-        const std::size_t n =
-            queue.wait_dequeue_bulk_timed(token, buf.data(), buf.size(), 100000);
+        const std::size_t n = queue.wait_dequeue_bulk_timed(token, buf.data(), buf.size(), 100000);
         tsan_queue_release(&queue);
         for (std::size_t i = 0; i < n; ++i) {
             out.push_back(buf[i].ts_us);

@@ -3,12 +3,12 @@
 // symmetric flow hash against that reference: symmetry, equality, shard spread.
 #include "dispatch/flow_hash.hpp"
 
-#include <arpa/inet.h>
-
 #include <array>
 #include <cstdint>
 #include <random>
 #include <vector>
+
+#include <arpa/inet.h>
 
 #include <gtest/gtest.h>
 
@@ -90,8 +90,8 @@ struct V6Vector {
 const V6Vector kV6Vectors[] = {
     {"3ffe:2501:200:3::1", 1766, "3ffe:2501:200:1fff::7", 2794, 0x2cc18cd5, 0x40207d3d},
     {"ff02::1", 4739, "3ffe:501:8::260:97ff:fe40:efab", 14230, 0x0f0c461c, 0xdde51bbf},
-    {"fe80::200:f8ff:fe21:67cf", 38024, "3ffe:1900:4545:3:200:f8ff:fe21:67cf", 44251,
-     0x4b61e985, 0x02d1feef},
+    {"fe80::200:f8ff:fe21:67cf", 38024, "3ffe:1900:4545:3:200:f8ff:fe21:67cf", 44251, 0x4b61e985,
+     0x02d1feef},
 };
 
 TEST(ToeplitzHash, MatchesMicrosoftIpv4Vectors) {
@@ -126,10 +126,9 @@ TEST(ToeplitzHash, MicrosoftKeyIsNotSymmetric) {
     const V4Vector& v = kV4Vectors[0];
     const Ip6 src = as_meta_ip(v.src);
     const Ip6 dst = as_meta_ip(v.dst);
-    EXPECT_NE(toeplitz_hash(kMicrosoftRssKey,
-                            rss_input(src, dst, v.src_port, v.dst_port, false, true)),
-              toeplitz_hash(kMicrosoftRssKey,
-                            rss_input(dst, src, v.dst_port, v.src_port, false, true)));
+    EXPECT_NE(
+        toeplitz_hash(kMicrosoftRssKey, rss_input(src, dst, v.src_port, v.dst_port, false, true)),
+        toeplitz_hash(kMicrosoftRssKey, rss_input(dst, src, v.dst_port, v.src_port, false, true)));
 }
 
 TEST(SymmetricKey, IsSixDFiveARepeated) {
@@ -143,10 +142,10 @@ TEST(FlowHash, SymmetricOnMicrosoftTuples) {
     for (const V4Vector& v : kV4Vectors) {
         const Ip6 src = as_meta_ip(v.src);
         const Ip6 dst = as_meta_ip(v.dst);
-        const std::uint32_t fwd =
-            toeplitz_hash(kSymmetricRssKey, rss_input(src, dst, v.src_port, v.dst_port, false, true));
-        const std::uint32_t rev =
-            toeplitz_hash(kSymmetricRssKey, rss_input(dst, src, v.dst_port, v.src_port, false, true));
+        const std::uint32_t fwd = toeplitz_hash(
+            kSymmetricRssKey, rss_input(src, dst, v.src_port, v.dst_port, false, true));
+        const std::uint32_t rev = toeplitz_hash(
+            kSymmetricRssKey, rss_input(dst, src, v.dst_port, v.src_port, false, true));
         EXPECT_EQ(fwd, rev);
         EXPECT_EQ(flow_hash(src, dst, v.src_port, v.dst_port, false), fwd);
         EXPECT_EQ(flow_hash(dst, src, v.dst_port, v.src_port, false), fwd);
@@ -156,10 +155,10 @@ TEST(FlowHash, SymmetricOnMicrosoftTuples) {
     for (const V6Vector& v : kV6Vectors) {
         const Ip6 src = ip6(v.src);
         const Ip6 dst = ip6(v.dst);
-        const std::uint32_t fwd =
-            toeplitz_hash(kSymmetricRssKey, rss_input(src, dst, v.src_port, v.dst_port, true, true));
-        const std::uint32_t rev =
-            toeplitz_hash(kSymmetricRssKey, rss_input(dst, src, v.dst_port, v.src_port, true, true));
+        const std::uint32_t fwd = toeplitz_hash(
+            kSymmetricRssKey, rss_input(src, dst, v.src_port, v.dst_port, true, true));
+        const std::uint32_t rev = toeplitz_hash(
+            kSymmetricRssKey, rss_input(dst, src, v.dst_port, v.src_port, true, true));
         EXPECT_EQ(fwd, rev);
         EXPECT_EQ(flow_hash(src, dst, v.src_port, v.dst_port, true), fwd);
         EXPECT_EQ(flow_hash(dst, src, v.dst_port, v.src_port, true), fwd);

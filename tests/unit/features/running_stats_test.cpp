@@ -137,7 +137,9 @@ TEST(Bulk, FourPacketsMakeABulkAndOtherDirectionBreaksIt) {
 
 TEST(RetransMemory, RemembersBoundedNumberOfSignatures) {
     RetransMemory r;
-    const auto f = [](std::uint32_t seq) { return RetransMemory::fingerprint(true, seq, 7, 100, 512); };
+    const auto f = [](std::uint32_t seq) {
+        return RetransMemory::fingerprint(true, seq, 7, 100, 512);
+    };
     EXPECT_FALSE(r.seen_before(f(1)));
     EXPECT_TRUE(r.seen_before(f(1)));
     EXPECT_NE(RetransMemory::fingerprint(true, 1, 7, 100, 512),

@@ -45,9 +45,8 @@ std::vector<PrintedRow> run(Profile profile, const std::vector<decode::PacketMet
     engine.process(packets);
     engine.drain();
     std::vector<features::FeatureRow> rows = sink.rows();
-    std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-        return a.first_ts_us < b.first_ts_us;
-    });
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const auto& a, const auto& b) { return a.first_ts_us < b.first_ts_us; });
     std::vector<PrintedRow> out;
     for (const auto& r : rows) {
         out.emplace_back(r, profile, tz);
@@ -57,7 +56,9 @@ std::vector<PrintedRow> run(Profile profile, const std::vector<decode::PacketMet
 
 /// Handshake and data exchange shared by examples A and B (packets 1 ms apart).
 std::vector<decode::PacketMeta> handshake_and_data() {
-    const auto t = [](int i) { return kT0 + i * 1000; };
+    const auto t = [](int i) {
+        return kT0 + i * 1000;
+    };
     return {
         tcp(t(0), kClient, kServer, kSyn, 0, kCw, 40),
         tcp(t(1), kServer, kClient, kSyn | kAck, 0, kSw),
@@ -72,7 +73,9 @@ std::vector<decode::PacketMeta> handshake_and_data() {
 /// Example A: the client closes first.
 std::vector<decode::PacketMeta> example_a() {
     auto p = handshake_and_data();
-    const auto t = [](int i) { return kT0 + i * 1000; };
+    const auto t = [](int i) {
+        return kT0 + i * 1000;
+    };
     p.push_back(tcp(t(7), kClient, kServer, kFin | kAck, 0, kCw));
     p.push_back(tcp(t(8), kServer, kClient, kAck, 0, kSw));
     p.push_back(tcp(t(9), kServer, kClient, kFin | kAck, 0, kSw));
@@ -83,7 +86,9 @@ std::vector<decode::PacketMeta> example_a() {
 /// Example B: the server closes first.
 std::vector<decode::PacketMeta> example_b() {
     auto p = handshake_and_data();
-    const auto t = [](int i) { return kT0 + i * 1000; };
+    const auto t = [](int i) {
+        return kT0 + i * 1000;
+    };
     p.push_back(tcp(t(7), kServer, kClient, kFin | kAck, 0, kSw));
     p.push_back(tcp(t(8), kClient, kServer, kAck, 0, kCw));
     p.push_back(tcp(t(9), kClient, kServer, kFin | kAck, 0, kCw));
@@ -621,8 +626,8 @@ TEST(ProfileReading, TrailerBehindVlanCountsAsPayload) {
 TEST(ProfileReading, UnknownTcpOptionLosesThePacketInCic2017Only) {
     auto m = tcp(kT0, kClient, kServer, kSyn, 0);
     m.flags |= decode::kTcpUnknownOption;
-    const std::vector<decode::PacketMeta> p = {
-        m, tcp(kT0 + 10, kServer, kClient, kSyn | kAck, 0), tcp(kT0 + 20, kClient, kServer, kAck, 0)};
+    const std::vector<decode::PacketMeta> p = {m, tcp(kT0 + 10, kServer, kClient, kSyn | kAck, 0),
+                                               tcp(kT0 + 20, kClient, kServer, kAck, 0)};
     const auto c17 = run(Profile::Cic2017, p);
     ASSERT_EQ(c17.size(), 1u);
     EXPECT_EQ(c17[0]["Source IP"], "10.0.0.80");

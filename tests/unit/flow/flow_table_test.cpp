@@ -30,7 +30,9 @@ TEST(FlowTable, InsertFindEraseWithCollidingHashes) {
     FlowTable table(8);
     std::map<std::uint32_t, int> owner;  // pool index -> logical key
     // All hashes share the home slot: one long probe cluster.
-    const auto hash = [](int key) { return (std::uint64_t{static_cast<unsigned>(key)} << 40) | 5u; };
+    const auto hash = [](int key) {
+        return (std::uint64_t{static_cast<unsigned>(key)} << 40) | 5u;
+    };
     std::vector<std::uint32_t> idx;
     for (int k = 0; k < 8; ++k) {
         idx.push_back(table.insert(hash(k)));
@@ -61,8 +63,7 @@ TEST(FlowTable, RandomChurnMatchesReferenceMap) {
     std::map<std::uint32_t, std::uint64_t> by_index;
     for (int step = 0; step < 20000; ++step) {
         const std::uint64_t h = rng() % 97 * 0x1000193u;  // few distinct keys, many collisions
-        const auto found =
-            table.find(h, [&](std::uint32_t i) { return by_index.at(i) == h; });
+        const auto found = table.find(h, [&](std::uint32_t i) { return by_index.at(i) == h; });
         const auto it = live.find(h);
         ASSERT_EQ(found == FlowTable::kNone, it == live.end());
         if (it != live.end()) {
@@ -171,12 +172,12 @@ TEST_P(ExpireInvariance, ExpireNeverChangesTheRows) {
         const Micros later = base + 200'000'000;
         packets.push_back(udp(later, {"10.2.0.1", 53}, {"10.1.0.1", port}, 40));
         packets.push_back(udp(later + 700, {"10.1.0.1", port}, {"10.2.0.1", 53}, 50));
-        packets.push_back(test::tcp(base, {"10.3.0.1", port}, {"10.4.0.1", 80}, decode::kAck, 5,
-                                    100, 20, 1, 1));
-        packets.push_back(test::tcp(later + 900, {"10.4.0.1", 80}, {"10.3.0.1", port},
-                                    decode::kAck, 6, 200, 20, 2, 2));
-        packets.push_back(test::tcp(later + 950, {"10.3.0.1", port}, {"10.4.0.1", 80},
-                                    decode::kAck, 7, 100, 20, 3, 3));
+        packets.push_back(
+            test::tcp(base, {"10.3.0.1", port}, {"10.4.0.1", 80}, decode::kAck, 5, 100, 20, 1, 1));
+        packets.push_back(test::tcp(later + 900, {"10.4.0.1", 80}, {"10.3.0.1", port}, decode::kAck,
+                                    6, 200, 20, 2, 2));
+        packets.push_back(test::tcp(later + 950, {"10.3.0.1", port}, {"10.4.0.1", 80}, decode::kAck,
+                                    7, 100, 20, 3, 3));
     }
     std::stable_sort(packets.begin(), packets.end(),
                      [](const auto& a, const auto& b) { return a.ts_us < b.ts_us; });

@@ -77,8 +77,7 @@ TEST(Timestamp, V4TwelveHourWithMarker) {
     // Midnight and noon are 12 on a 12-hour clock.
     const Micros midnight = kT0 - (2 * 3600 + 40 * 60) * 1'000'000LL;
     EXPECT_EQ(ts(Profile::V4, "UTC", midnight), "14/07/2017 12:00:00 AM");
-    EXPECT_EQ(ts(Profile::V4, "UTC", midnight + 12 * 3600 * 1'000'000LL),
-              "14/07/2017 12:00:00 PM");
+    EXPECT_EQ(ts(Profile::V4, "UTC", midnight + 12 * 3600 * 1'000'000LL), "14/07/2017 12:00:00 PM");
     // Milliseconds are truncated, not rounded.
     EXPECT_EQ(ts(Profile::V4, "UTC", kT0 + 999'999), "14/07/2017 02:40:00 AM");
 }
