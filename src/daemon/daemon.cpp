@@ -15,7 +15,8 @@
 //   (every open flow is ended and written) -> writer thread writes what is queued, closes and
 //   renames the file -> final statistics -> destruction in reverse order of construction.
 // A second SIGTERM/SIGINT makes the writer write only what is already formatted, close and
-// rename, and the process exits without waiting for the tables (fast stop).
+// rename; the workers abandon the rows they still make, and the process exits once they are
+// done, or after kFastStopGrace without waiting for them (fast stop).
 #include "daemon/daemon.hpp"
 
 #include <algorithm>
@@ -72,6 +73,9 @@ constexpr std::chrono::milliseconds kControlTick{50};
 constexpr std::chrono::milliseconds kProgressTick{250};
 /// systemd STATUS= refresh period, independent of the stats line (which may be off).
 constexpr std::chrono::seconds kStatusPeriod{5};
+/// At a fast stop, how long the workers may take to give up their rows after the writer has
+/// closed its file, before the process exits without them.
+constexpr std::chrono::seconds kFastStopGrace{2};
 
 /// The capture sources of one run, owned here and lent to the pipeline as PacketSource
 /// pointers; they outlive it. Built on the control thread; request_stop(), drops() and
@@ -318,7 +322,10 @@ int run(const CliResult& cli) {
     const Notifier notifier;
 
     log->info("{}", describe_run(cfg));
-    log->debug("effective configuration:\n{}", config::to_yaml(cfg));
+    // The daemon logs its whole effective configuration once (the journal keeps it with the
+    // run); an interactive run keeps stderr short and logs it at debug level only.
+    log->log(interactive ? spdlog::level::debug : spdlog::level::info,
+             "effective configuration:\n{}", config::to_yaml(cfg));
 
     Inputs inputs(cfg.capture);
     for (const std::string& e : inputs.open_errors()) {
@@ -342,7 +349,12 @@ int run(const CliResult& cli) {
     output::WriterThreadOptions writer_options;
     writer_options.hold_max_bytes = cfg.output.hold_max_bytes;
     output::WriterThread writer_thread(*rows, writer, writer_options);
-    Pipeline pipeline(cfg, sources, *rows);
+    // Set at a fast stop, when the writer no longer takes rows: workers then give up waiting
+    // for room in its queue instead of blocking for ever.
+    std::atomic<bool> abandon_output{false};
+    PipelineOptions pipeline_options;
+    pipeline_options.abandon_output = &abandon_output;
+    Pipeline pipeline(cfg, sources, *rows, pipeline_options);
     log->info("{}", pipeline.layout());
 
     const auto started = Clock::now();
@@ -376,6 +388,7 @@ int run(const CliResult& cli) {
 
     bool stopping = false;
     bool fast = false;
+    std::optional<Clock::time_point> fast_deadline;
     auto next_progress = started + kProgressTick;
     auto next_status = started + kStatusPeriod;
     auto next_watchdog = started + watchdog.value_or(std::chrono::microseconds(0));
@@ -395,14 +408,19 @@ int run(const CliResult& cli) {
                 "second stop signal: writing only rows already formatted; flows still "
                 "open are not written");
             writer_thread.request_fast_stop();
+            abandon_output.store(true, std::memory_order_relaxed);
         }
         if (signals.take_rotate_request() && cfg.output.file.empty()) {
             log->info("SIGHUP: closing the current output file");
             writer_thread.request_rotate();
         }
-        if (fast && writer_thread.finished() && !finished.load(std::memory_order_acquire)) {
-            // The file is closed and renamed; workers may still be draining their tables into
-            // a queue nobody reads any more. Exit without waiting for them.
+        if (fast && writer_thread.finished() && !fast_deadline) {
+            fast_deadline = Clock::now() + kFastStopGrace;
+        }
+        if (fast_deadline && Clock::now() >= *fast_deadline &&
+            !finished.load(std::memory_order_acquire)) {
+            // The file is closed and renamed, but the workers are still ending the flows of
+            // their tables (rows that are abandoned now). Exit without waiting for them.
             progress.finish();
             log_final_stats(*log, snapshot(), nullptr,
                             std::chrono::duration<double>(Clock::now() - started).count());

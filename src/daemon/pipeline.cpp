@@ -32,12 +32,14 @@ namespace {
 class CsvChunkSink final : public flow::WorkerRowSink {
 public:
     CsvChunkSink(const config::DaemonConfig& cfg, output::RowQueue& queue,
-                 OutputHandoffCounters& counters, std::size_t chunk_bytes)
+                 OutputHandoffCounters& counters, std::size_t chunk_bytes,
+                 const std::atomic<bool>* abandon)
         : formatter_(cfg.flow.profile, cfg.output.timezone, cfg.output.label),
           queue_(queue),
           token_(queue),
           counters_(counters),
-          chunk_bytes_(chunk_bytes) {
+          chunk_bytes_(chunk_bytes),
+          abandon_(abandon) {
         buffer_.reserve(chunk_bytes_ + 4096);
     }
 
@@ -55,20 +57,27 @@ public:
         if (rows_ == 0) {
             return;
         }
-        output::RowChunk chunk{std::string(buffer_.data(), buffer_.size()), rows_};
-        counters_.rows.add(rows_);
-        counters_.chunks.add();
-        counters_.bytes.add(buffer_.size());
+        const std::uint32_t rows = rows_;
+        const std::size_t bytes = buffer_.size();
+        output::RowChunk chunk{std::string(buffer_.data(), bytes), rows};
         buffer_.clear();
         rows_ = 0;
         // try_enqueue leaves the chunk untouched when the queue is full; then wait for the
-        // writer (backpressure, never a drop).
+        // writer (backpressure, never a drop) — unless a fast stop abandons the output.
         dispatch::tsan_queue_acquire(&queue_);
-        if (FM_UNLIKELY(!queue_.try_enqueue(token_, std::move(chunk)))) {
+        bool queued = queue_.try_enqueue(token_, std::move(chunk));
+        if (FM_UNLIKELY(!queued)) {
             counters_.full_waits.add();
-            output::push_rows(queue_, token_, std::move(chunk));
+            queued = output::push_rows(queue_, token_, std::move(chunk), abandon_);
         }
         dispatch::tsan_queue_release(&queue_);
+        if (FM_LIKELY(queued)) {
+            counters_.rows.add(rows);
+            counters_.chunks.add();
+            counters_.bytes.add(bytes);
+        } else {
+            counters_.abandoned.add(rows);
+        }
     }
 
 private:
@@ -77,6 +86,7 @@ private:
     moodycamel::ProducerToken token_;
     OutputHandoffCounters& counters_;
     std::size_t chunk_bytes_;
+    const std::atomic<bool>* abandon_;  ///< may be null
     fmt::memory_buffer buffer_;
     std::uint32_t rows_ = 0;  ///< rows in buffer_
 };
@@ -119,8 +129,7 @@ Pipeline::Pipeline(const config::DaemonConfig& cfg, std::vector<capture::PacketS
       rows_(rows),
       options_(options),
       workers_(cfg.pipeline.workers),
-      shard_map_(std::max<std::uint32_t>(cfg.pipeline.workers, 1)),
-      decoder_(cfg.decode) {
+      shard_map_(std::max<std::uint32_t>(cfg.pipeline.workers, 1)) {
     constexpr std::uint32_t kMaxWorkers = 1024;
     if (workers_ == 0 || workers_ > kMaxWorkers) {
         throw PipelineError(
@@ -146,13 +155,24 @@ Pipeline::Pipeline(const config::DaemonConfig& cfg, std::vector<capture::PacketS
         throw PipelineError(
             fmt::format("output.timezone \"{}\": {}", cfg.output.timezone, e.what()));
     }
+    // Capture files: one lane reads them in order. Live sources never end on their own, so
+    // reading them one after another would never reach the second: one lane each.
+    if (is_live(cfg.capture) && sources_.size() > 1) {
+        for (capture::PacketSource* source : sources_) {
+            lanes_.push_back(std::make_unique<CaptureLane>(cfg.decode));
+            lanes_.back()->sources.push_back(source);
+        }
+    } else {
+        lanes_.push_back(std::make_unique<CaptureLane>(cfg.decode));
+        lanes_.back()->sources = sources_;
+    }
     for (std::uint32_t i = 0; i < workers_; ++i) {
-        queues_.push_back(dispatch::make_packet_queue(cfg.pipeline.queue_capacity));
-        queue_ptrs_.push_back(queues_.back().get());
+        inboxes_.push_back(
+            std::make_unique<dispatch::WorkerInbox>(lanes_.size(), cfg.pipeline.queue_capacity));
+        inbox_ptrs_.push_back(inboxes_.back().get());
     }
     worker_counters_ = std::make_unique<flow::WorkerCounters[]>(workers_);
     handoff_counters_ = std::make_unique<OutputHandoffCounters[]>(workers_);
-    raw_ = std::make_unique<capture::RawBatch>();
 }
 
 Pipeline::~Pipeline() {
@@ -165,6 +185,24 @@ Pipeline::~Pipeline() {
 bool Pipeline::stop_requested() const noexcept {
     return stop_.load(std::memory_order_relaxed) ||
            (options_.stop_flag != nullptr && options_.stop_flag->load(std::memory_order_relaxed));
+}
+
+std::size_t Pipeline::take_budget(std::size_t n) noexcept {
+    const std::uint64_t max = cfg_.capture.max_packets;
+    if (max == 0) {
+        return n;
+    }
+    // Relaxed: the budget orders nothing else; it only has to be shared exactly.
+    const std::uint64_t before = budget_used_.fetch_add(n, std::memory_order_relaxed);
+    if (before >= max) {
+        return 0;
+    }
+    return static_cast<std::size_t>(std::min<std::uint64_t>(n, max - before));
+}
+
+bool Pipeline::budget_spent() const noexcept {
+    const std::uint64_t max = cfg_.capture.max_packets;
+    return max != 0 && budget_used_.load(std::memory_order_relaxed) >= max;
 }
 
 void Pipeline::start() {
@@ -180,10 +218,20 @@ void Pipeline::start() {
     for (std::uint32_t i = 0; i < workers_; ++i) {
         OutputHandoffCounters& handoff = handoff_counters_[i];
         flow_workers_.push_back(std::make_unique<flow::FlowWorker>(
-            cfg_.flow, wopt, *queues_[i], input_done_, worker_counters_[i], [this, &handoff] {
-                return std::make_unique<CsvChunkSink>(cfg_, rows_, handoff, options_.chunk_bytes);
+            cfg_.flow, wopt, *inboxes_[i], input_done_, worker_counters_[i], [this, &handoff] {
+                return std::make_unique<CsvChunkSink>(cfg_, rows_, handoff, options_.chunk_bytes,
+                                                      options_.abandon_output);
             }));
     }
+    workers_running_.store(workers_, std::memory_order_relaxed);
+    lanes_running_.store(lanes_.size(), std::memory_order_relaxed);
+
+    // The last thread to finish (capture lanes and workers together) publishes finished_.
+    auto worker_done = [this] {
+        if (workers_running_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+            finished_.store(true, std::memory_order_release);
+        }
+    };
 
     // Every worker reports once, after creating its sink and engine on its own thread; the
     // latch and the error slots are used only until then.
@@ -191,7 +239,7 @@ void Pipeline::start() {
     std::vector<std::string> errors(workers_);
     try {
         for (std::uint32_t i = 0; i < workers_; ++i) {
-            worker_threads_.emplace_back([this, i, &ready, &errors] {
+            worker_threads_.emplace_back([this, i, &ready, &errors, worker_done] {
                 name_this_thread(fmt::format("fm-worker-{}", i));
                 if (!cfg_.pipeline.cpu_affinity.empty()) {
                     // Before the engine exists, so its memory is first touched on its CPU.
@@ -199,6 +247,7 @@ void Pipeline::start() {
                     if (!err.empty()) {
                         errors[i] = std::move(err);
                         ready.count_down();
+                        worker_done();
                         return;
                     }
                 }
@@ -206,6 +255,7 @@ void Pipeline::start() {
                     errors[i] = error;
                     ready.count_down();
                 });
+                worker_done();
             });
         }
     } catch (const std::exception& e) {
@@ -229,18 +279,27 @@ void Pipeline::start() {
             failure = e;
         }
     }
+    std::size_t lanes_started = 0;
     if (failure.empty()) {
         try {
-            capture_thread_ = std::thread([this] {
-                name_this_thread("fm-capture");
-                capture_main();
-            });
+            for (std::size_t l = 0; l < lanes_.size(); ++l) {
+                lanes_[l]->thread = std::thread([this, l] {
+                    name_this_thread(lanes_.size() == 1 ? std::string("fm-capture")
+                                                        : fmt::format("fm-capture-{}", l));
+                    capture_main(l);
+                });
+                ++lanes_started;
+            }
         } catch (const std::exception& e) {
-            failure = fmt::format("pipeline: cannot start the capture thread: {}", e.what());
+            failure = fmt::format("pipeline: cannot start the capture threads: {}", e.what());
         }
     }
     if (!failure.empty()) {
-        // No packet was dispatched: the workers that did start drain nothing and exit.
+        // Stop the lanes that did start, end the ones that never will, release the workers.
+        request_stop();
+        for (std::size_t l = 0; l < lanes_started; ++l) {
+            lanes_[l]->thread.join();
+        }
         input_done_.store(true, std::memory_order_release);
         for (std::thread& t : worker_threads_) {
             t.join();
@@ -251,35 +310,38 @@ void Pipeline::start() {
     started_ = true;
 }
 
-void Pipeline::capture_main() noexcept {
+void Pipeline::capture_main(std::size_t lane_index) noexcept {
+    CaptureLane& lane = *lanes_[lane_index];
     try {
         // Constructed here: its producer tokens belong to this thread.
-        dispatch::Dispatcher dispatcher(queue_ptrs_, dispatch_counters_);
+        dispatch::Dispatcher dispatcher(inbox_ptrs_, lane_index, lane.dispatch);
         const Profile profile = cfg_.flow.profile;
-        const std::uint64_t max_packets = cfg_.capture.max_packets;
-        std::uint64_t taken = 0;
         bool stop = false;
         decode::PacketMeta meta;
-        for (capture::PacketSource* source : sources_) {
+        for (capture::PacketSource* source : lane.sources) {
             while (!stop) {
                 if (stop_requested()) {
                     stop = true;
                     break;
                 }
-                std::size_t n = source->next_batch(*raw_);
+                std::size_t n = source->next_batch(lane.raw);
                 if (n == 0) {
-                    break;
+                    if (source->at_end()) {
+                        break;
+                    }
+                    continue;  // a live source's poll interval passed without frames
                 }
-                if (max_packets != 0 && n >= max_packets - taken) {
-                    n = static_cast<std::size_t>(max_packets - taken);
+                const std::size_t allowed = take_budget(n);
+                if (allowed < n || budget_spent()) {
+                    n = allowed;  // capture.max_packets reached (shared by all lanes)
                     stop = true;
                 }
-                taken += n;
                 std::uint64_t decoded = 0;
                 std::uint64_t bytes = 0;
                 for (std::size_t i = 0; i < n; ++i) {
-                    bytes += raw_->packets[i].wire_len;
-                    if (decoder_.decode(raw_->packets[i], meta) != decode::DecodeStatus::Ok) {
+                    bytes += lane.raw.packets[i].wire_len;
+                    if (lane.decoder.decode(lane.raw.packets[i], meta) !=
+                        decode::DecodeStatus::Ok) {
                         continue;
                     }
                     ++decoded;
@@ -290,15 +352,15 @@ void Pipeline::capture_main() noexcept {
                         dispatch::flow_hash(t.src_ip, t.dst_ip, t.src_port, t.dst_port, t.ipv6);
                     dispatcher.push(shard_map_(hash), meta);
                 }
-                capture_counters_.packets.add(n);
-                capture_counters_.bytes.add(bytes);
-                capture_counters_.decoded.add(decoded);
-                capture_counters_.batches.add();
+                lane.capture.packets.add(n);
+                lane.capture.bytes.add(bytes);
+                lane.capture.decoded.add(decoded);
+                lane.capture.batches.add();
                 // Bounded latency on a quiet link: nothing waits in a stage past its batch.
                 dispatcher.flush();
             }
             if (source->failed()) {
-                source_errors_.push_back(source->error());
+                lane.source_errors.push_back(source->error());
             }
             if (stop) {
                 break;
@@ -306,12 +368,15 @@ void Pipeline::capture_main() noexcept {
         }
         dispatcher.flush();
     } catch (const std::exception& e) {
-        capture_error_ = e.what();
+        lane.error = e.what();
     } catch (...) {
-        capture_error_ = "unknown exception in the capture thread";
+        lane.error = "unknown exception in a capture thread";
     }
-    // Release: every enqueue above happens-before a worker's acquire load of this flag.
-    input_done_.store(true, std::memory_order_release);
+    // The last lane to finish tells the workers. acq_rel: every lane's enqueues happen-before
+    // the last lane's store (release), which the workers load with acquire.
+    if (lanes_running_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        input_done_.store(true, std::memory_order_release);
+    }
 }
 
 PipelineResult Pipeline::wait() {
@@ -319,10 +384,12 @@ PipelineResult Pipeline::wait() {
     if (!started_ || joined_) {
         return result;
     }
-    // Stop order: the capture thread ends (source stopped or finished, dispatcher flushed,
-    // input_done set); then every worker has pumped its queue dry, drained its table and
-    // flushed its rows to the writer queue.
-    capture_thread_.join();
+    // Stop order: the capture threads end (sources stopped or finished, dispatchers flushed,
+    // input_done set by the last one); then every worker has pumped its inbox dry, drained its
+    // table and flushed its rows to the writer queue.
+    for (const auto& lane : lanes_) {
+        lane->thread.join();
+    }
     for (std::thread& t : worker_threads_) {
         t.join();
     }
@@ -343,7 +410,7 @@ PipelineResult Pipeline::wait() {
         result.flow.evicted_table_full += c.evicted_table_full;
         result.flow.stubs_dropped += c.stubs_dropped;
     }
-    decoder_.counters().for_each([&result](std::string_view name, std::uint64_t v) {
+    for_each_decode_counter([&result](std::string_view name, std::uint64_t v) {
         result.counters.emplace_back(std::string(name), v);
     });
     const flow::FlowCounters& fc = result.flow;
@@ -366,26 +433,51 @@ PipelineResult Pipeline::wait() {
         {"flow.stubs_dropped", fc.stubs_dropped},
         {"output.rows_queued", ps.rows_queued},
         {"output.queue_full_waits", ps.output_full_waits},
+        {"output.rows_abandoned", ps.rows_abandoned},
     };
     for (const auto& [name, v] : named) {
         result.counters.emplace_back(name, v);
     }
-    result.source_errors = source_errors_;
-    result.capture_error = capture_error_;
+    for (const auto& lane : lanes_) {
+        result.source_errors.insert(result.source_errors.end(), lane->source_errors.begin(),
+                                    lane->source_errors.end());
+        if (result.capture_error.empty()) {
+            result.capture_error = lane->error;
+        }
+    }
     return result;
+}
+
+void Pipeline::for_each_decode_counter(
+    const std::function<void(std::string_view, std::uint64_t)>& fn) const {
+    std::vector<std::pair<std::string_view, std::uint64_t>> totals;
+    for (const auto& lane : lanes_) {
+        std::size_t i = 0;
+        lane->decoder.counters().for_each([&](std::string_view name, std::uint64_t v) {
+            if (i == totals.size()) {
+                totals.emplace_back(name, 0);
+            }
+            totals[i++].second += v;
+        });
+    }
+    for (const auto& [name, v] : totals) {
+        fn(name, v);
+    }
 }
 
 PipelineStats Pipeline::stats() const {
     PipelineStats s;
-    s.packets_read = capture_counters_.packets.load();
-    s.bytes_read = capture_counters_.bytes.load();
+    for (const auto& lane : lanes_) {
+        s.packets_read += lane->capture.packets.load();
+        s.bytes_read += lane->capture.bytes.load();
+        s.packets_decoded += lane->capture.decoded.load();
+        s.packets_dispatched += lane->dispatch.packets.load();
+        s.bulk_enqueues += lane->dispatch.bulk_enqueues.load();
+        s.queue_full_waits += lane->dispatch.queue_full_waits.load();
+    }
     for (const capture::PacketSource* source : sources_) {
         s.input_offset += source->bytes_read();
     }
-    s.packets_decoded = capture_counters_.decoded.load();
-    s.packets_dispatched = dispatch_counters_.packets.load();
-    s.bulk_enqueues = dispatch_counters_.bulk_enqueues.load();
-    s.queue_full_waits = dispatch_counters_.queue_full_waits.load();
     s.workers.resize(workers_);
     for (std::uint32_t i = 0; i < workers_; ++i) {
         WorkerSnapshot& w = s.workers[i];
@@ -399,6 +491,7 @@ PipelineStats Pipeline::stats() const {
         s.rows_emitted += w.rows;
         s.rows_queued += w.rows_queued;
         s.output_full_waits += w.output_full_waits;
+        s.rows_abandoned += handoff_counters_[i].abandoned.load();
         s.active_flows += w.active_flows;
     }
     return s;
@@ -415,7 +508,7 @@ StatsSnapshot stats_snapshot(const Pipeline& pipeline, const output::WriterStats
     s.flows_done = p.rows_emitted;
     s.rows_written = writer.rows_written;
     s.rows_held = writer.rows_held_io;
-    pipeline.decode_counters().for_each([&s](std::string_view name, std::uint64_t v) {
+    pipeline.for_each_decode_counter([&s](std::string_view name, std::uint64_t v) {
         s.details.emplace_back(std::string(name), v);
     });
     const std::pair<const char*, std::uint64_t> named[] = {
@@ -426,6 +519,7 @@ StatsSnapshot stats_snapshot(const Pipeline& pipeline, const output::WriterStats
         {"flow.rows_emitted", p.rows_emitted},
         {"output.rows_queued", p.rows_queued},
         {"output.queue_full_waits", p.output_full_waits},
+        {"output.rows_abandoned", p.rows_abandoned},
         {"output.rows_held_io", writer.rows_held_io},
         {"output.rows_lost", writer.rows_lost},
     };
@@ -441,9 +535,9 @@ std::string Pipeline::layout() const {
         pinning = fmt::format("pinned to CPUs {}", fmt::join(cfg_.pipeline.cpu_affinity, ","));
     }
     return fmt::format(
-        "pipeline: 1 capture thread, {} flow worker(s) ({}), 1 writer; worker queues of {} "
+        "pipeline: {} capture thread(s), {} flow worker(s) ({}), 1 writer; worker queues of {} "
         "packets, {} flows per shard, profile {}",
-        workers_, pinning, cfg_.pipeline.queue_capacity,
+        lanes_.size(), workers_, pinning, cfg_.pipeline.queue_capacity,
         (cfg_.flow.max_flows + workers_ - 1) / workers_, to_string(cfg_.flow.profile));
 }
 

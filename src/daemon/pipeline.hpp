@@ -10,17 +10,21 @@
 //
 // Only PacketMeta crosses from C to W, only RowChunk text from W to O. Nothing is dropped
 // between stages: a full queue makes its producer wait. Start order: O, W (each signals that
-// its engine exists), C. Stop order: stop the source -> flush the dispatcher -> workers pump
-// their queues and drain() their tables -> the writer drains -> close.
+// its engine exists), C. Stop order: stop the sources -> flush the dispatchers -> workers pump
+// their inboxes and drain() their tables -> the writer drains -> close. Capture files are read
+// by one capture thread; live input gets one capture thread per source (fanout socket, NIC
+// queue), each with its own decoder, dispatcher and lane in every worker's inbox.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -54,6 +58,8 @@ struct alignas(kCacheLine) OutputHandoffCounters {
     dispatch::StageCounter chunks;      ///< output.chunks_queued
     dispatch::StageCounter bytes;       ///< CSV bytes handed over
     dispatch::StageCounter full_waits;  ///< output.queue_full_waits: pushes that had to wait
+    dispatch::StageCounter abandoned;   ///< output.rows_abandoned: rows given up on at a fast
+                                        ///< stop (PipelineOptions::abandon_output)
 };
 
 /// Counters of the capture thread. Written by the capture thread only.
@@ -86,6 +92,7 @@ struct PipelineStats {
     std::uint64_t rows_emitted = 0;        ///< sum of worker.rows
     std::uint64_t rows_queued = 0;         ///< sum of output.rows_queued
     std::uint64_t output_full_waits = 0;   ///< sum of output.queue_full_waits
+    std::uint64_t rows_abandoned = 0;      ///< sum of output.rows_abandoned (fast stop only)
     std::uint64_t active_flows = 0;        ///< sum of the workers' open flows (gauge)
     std::vector<WorkerSnapshot> workers;
 };
@@ -97,7 +104,7 @@ struct PipelineResult {
     /// Named totals for the final statistics: decode.*, dispatch.*, flow.*, output.*.
     std::vector<std::pair<std::string, std::uint64_t>> counters;
     std::vector<std::string> source_errors;  ///< one line per source that failed
-    std::string capture_error;               ///< the capture thread stopped on an exception
+    std::string capture_error;               ///< a capture thread stopped on an exception
     output::WriterStats writer;              ///< filled by run_pipeline only
 };
 
@@ -113,6 +120,10 @@ struct PipelineOptions {
     flow::FlowWorkerOptions worker{};
     /// A worker hands its CSV text to the writer in chunks of about this many bytes.
     std::size_t chunk_bytes = 64 * 1024;
+    /// Fast stop: once this is true, a worker waiting for room in the writer queue gives up
+    /// (its rows are lost, and counted). Set it when the writer stops draining (second
+    /// signal) so the workers can finish. May be null.
+    const std::atomic<bool>* abandon_output = nullptr;
 };
 
 class Pipeline {
@@ -122,8 +133,10 @@ public:
 
     /// Checks the layout (workers >= 1, one CPU per worker when pinning), checks the time zone
     /// and label by building a formatter, preallocates every packet queue. Starts nothing.
-    /// `sources` are read in order as one stream; they, `rows` and `cfg` must outlive the
-    /// pipeline. Throws PipelineError.
+    /// Capture files (capture.source pcap_file) are read in order as one stream by one capture
+    /// thread; live sources (pcap_live, dpdk: fanout sockets, NIC queues) never end on their
+    /// own, so each gets its own capture thread ("lane"). `sources`, `rows` and `cfg` must
+    /// outlive the pipeline. Throws PipelineError.
     Pipeline(const config::DaemonConfig& cfg, std::vector<capture::PacketSource*> sources,
              output::RowQueue& rows, PipelineOptions options = {});
     /// Stops and joins like request_stop() + wait() when still running.
@@ -133,33 +146,61 @@ public:
     Pipeline& operator=(const Pipeline&) = delete;
 
     /// Starts the workers, waits until each has created its engine, then starts the capture
-    /// thread. The writer must already be consuming `rows`. Throws PipelineError (after
+    /// threads. The writer must already be consuming `rows`. Throws PipelineError (after
     /// stopping whatever it started).
     void start();
 
-    /// Any thread, async-signal-safe: the capture thread stops reading at the next batch
-    /// boundary; everything read so far still flows through and is written.
+    /// Any thread, async-signal-safe: the capture threads stop reading at the next batch
+    /// boundary; everything read so far still flows through and is written. A live source
+    /// that blocks in next_batch must return regularly (its poll interval) for this to act.
     void request_stop() noexcept { stop_.store(true, std::memory_order_relaxed); }
 
-    /// Blocks until the capture thread and all workers have finished (end of input or stop).
+    /// Blocks until the capture threads and all workers have finished (end of input or stop).
     /// Afterwards nothing writes to `rows` any more: the writer may drain and close.
     PipelineResult wait();
+
+    /// Any thread, non-blocking: true once every capture thread and every worker is done
+    /// (wait() then returns without blocking).
+    bool finished() const noexcept { return finished_.load(std::memory_order_acquire); }
 
     /// Any thread (stats reporter).
     PipelineStats stats() const;
 
-    /// Decoder counters (capture thread writes, anyone reads relaxed).
-    const decode::DecodeCounters& decode_counters() const noexcept { return decoder_.counters(); }
+    /// Calls fn(name, value) for every decode counter, summed over the capture threads (any
+    /// thread, relaxed loads).
+    void for_each_decode_counter(
+        const std::function<void(std::string_view, std::uint64_t)>& fn) const;
 
     /// One line for the startup log: threads, queues, shards, pinning.
     std::string layout() const;
 
     std::uint32_t workers() const noexcept { return workers_; }
+    /// Capture threads: 1 for capture files, one per source for live input.
+    std::size_t capture_lanes() const noexcept { return lanes_.size(); }
 
 private:
-    void capture_main() noexcept;
-    void worker_main(std::uint32_t index);
+    /// One capture thread and what it owns.
+    struct CaptureLane {
+        explicit CaptureLane(const config::DecodeConfig& decode) : decoder(decode) {}
+
+        std::vector<capture::PacketSource*> sources;  ///< read in order
+        // Counter blocks written by this lane's thread only.
+        CaptureCounters capture;
+        dispatch::DispatchCounters dispatch;
+        // This lane's thread only (after start); read by others after it has finished.
+        decode::Decoder decoder;
+        capture::RawBatch raw;
+        std::vector<std::string> source_errors;
+        std::string error;
+        std::thread thread;
+    };
+
+    void capture_main(std::size_t lane) noexcept;
     bool stop_requested() const noexcept;
+    /// Takes `n` frames from the shared capture.max_packets budget; returns how many may be
+    /// processed (n, fewer, or 0 when the budget is spent).
+    std::size_t take_budget(std::size_t n) noexcept;
+    bool budget_spent() const noexcept;
 
     const config::DaemonConfig& cfg_;
     std::vector<capture::PacketSource*> sources_;
@@ -169,28 +210,26 @@ private:
     dispatch::ShardMap shard_map_;
 
     // Shared between threads (see each comment for the rule).
-    std::atomic<bool> stop_{false};        ///< set by anyone, read relaxed by C
-    std::atomic<bool> input_done_{false};  ///< C stores (release) after its last enqueue; W load
-                                           ///< (acquire) before pumping their queues dry
-    std::vector<std::unique_ptr<dispatch::PacketQueue>> queues_;  ///< queues_[i]: C -> W i
-    std::vector<dispatch::PacketQueue*> queue_ptrs_;
+    std::atomic<bool> stop_{false};              ///< set by anyone, read relaxed by capture threads
+    std::atomic<bool> input_done_{false};        ///< stored (release) by the last capture thread
+                                                 ///< after its last enqueue; workers load (acquire)
+                                                 ///< before pumping their inboxes dry
+    std::atomic<std::size_t> lanes_running_{0};  ///< capture threads not finished (acq_rel)
+    std::atomic<std::uint32_t> workers_running_{0};  ///< workers not finished (acq_rel)
+    std::atomic<bool> finished_{false};          ///< stored (release) by the last thread to finish
+    std::atomic<std::uint64_t> budget_used_{0};  ///< frames taken from capture.max_packets
+    std::vector<std::unique_ptr<dispatch::WorkerInbox>> inboxes_;  ///< inboxes_[i]: -> W i
+    std::vector<dispatch::WorkerInbox*> inbox_ptrs_;
 
     // Counter blocks, one writer each, cache-line separated.
-    CaptureCounters capture_counters_;
-    dispatch::DispatchCounters dispatch_counters_;
     std::unique_ptr<flow::WorkerCounters[]> worker_counters_;
     std::unique_ptr<OutputHandoffCounters[]> handoff_counters_;
 
-    // Capture thread only (after start).
-    decode::Decoder decoder_;
-    std::unique_ptr<capture::RawBatch> raw_;
-    std::vector<std::string> source_errors_;
-    std::string capture_error_;
+    std::vector<std::unique_ptr<CaptureLane>> lanes_;
 
     // Workers: each FlowWorker is used by its thread only; final counters read after join.
     std::vector<std::unique_ptr<flow::FlowWorker>> flow_workers_;
     std::vector<std::thread> worker_threads_;
-    std::thread capture_thread_;
     bool started_ = false;
     bool joined_ = false;
 };

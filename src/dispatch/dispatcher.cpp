@@ -19,12 +19,17 @@ constexpr auto kFullQueueSleep = std::chrono::microseconds(50);
 
 }  // namespace
 
-Dispatcher::Dispatcher(std::span<PacketQueue* const> queues, DispatchCounters& counters)
-    : queues_(queues.begin(), queues.end()), stages_(queues.size()), counters_(counters) {
-    FM_CHECK(!queues_.empty());
-    tokens_.reserve(queues_.size());
-    for (PacketQueue* q : queues_) {
-        tokens_.push_back(std::make_unique<ProducerToken>(*q));
+Dispatcher::Dispatcher(std::span<WorkerInbox* const> inboxes, std::size_t lane,
+                       DispatchCounters& counters)
+    : inboxes_(inboxes.begin(), inboxes.end()),
+      lane_(lane),
+      stages_(inboxes.size()),
+      counters_(counters) {
+    FM_CHECK(!inboxes_.empty());
+    tokens_.reserve(inboxes_.size());
+    for (WorkerInbox* inbox : inboxes_) {
+        FM_CHECK(lane_ < inbox->lanes());
+        tokens_.push_back(std::make_unique<ProducerToken>(inbox->lane(lane_)));
     }
 }
 
@@ -40,12 +45,10 @@ void Dispatcher::flush() noexcept {
 
 void Dispatcher::enqueue(std::uint32_t shard) noexcept {
     Stage& stage = stages_[shard];
-    tsan_queue_acquire(queues_[shard]);
     if (FM_UNLIKELY(
-            !queues_[shard]->try_enqueue_bulk(*tokens_[shard], stage.packets.data(), stage.size))) {
+            !inboxes_[shard]->try_push(lane_, *tokens_[shard], stage.packets.data(), stage.size))) {
         wait_and_enqueue(shard);
     }
-    tsan_queue_release(queues_[shard]);
     counters_.packets.add(stage.size);
     counters_.bulk_enqueues.add();
     stage.size = 0;
@@ -60,8 +63,7 @@ FM_NOINLINE void Dispatcher::wait_and_enqueue(std::uint32_t shard) noexcept {
         } else {
             std::this_thread::sleep_for(kFullQueueSleep);
         }
-        tsan_queue_acquire(queues_[shard]);
-        if (queues_[shard]->try_enqueue_bulk(*tokens_[shard], stage.packets.data(), stage.size)) {
+        if (inboxes_[shard]->try_push(lane_, *tokens_[shard], stage.packets.data(), stage.size)) {
             return;
         }
     }

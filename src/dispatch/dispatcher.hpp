@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Dispatcher: the capture thread's side of the worker queues. Decoded packets are staged per
-// worker in fixed arrays and moved in bulk (try_enqueue_bulk with this thread's producer
+// Dispatcher: one capture lane's side of the worker inboxes. Decoded packets are staged per
+// worker in fixed arrays and moved in bulk (WorkerInbox::try_push with this lane's producer
 // token). A full queue makes the dispatcher wait until the worker has made room — packets are
 // never dropped here; in live capture the pressure shows up as counted capture drops instead
 // (STYLE §3 decision 2). Capture/dispatch thread only, except the counters.
@@ -34,10 +34,11 @@ public:
     /// Packets staged per worker before a bulk enqueue.
     static constexpr std::size_t kStageBatch = 128;
 
-    /// Creates one producer token per queue, so it must be constructed on the thread that will
-    /// call push()/flush() (moodycamel: tokens belong to one thread). Allocates (control plane).
-    /// `queues` and `counters` must outlive the dispatcher.
-    Dispatcher(std::span<PacketQueue* const> queues, DispatchCounters& counters);
+    /// Feeds lane `lane` of every inbox (inboxes[i] belongs to worker i). Creates one producer
+    /// token per inbox, so it must be constructed on the thread that will call push()/flush()
+    /// (moodycamel: tokens belong to one thread). Allocates (control plane). `inboxes` and
+    /// `counters` must outlive the dispatcher.
+    Dispatcher(std::span<WorkerInbox* const> inboxes, std::size_t lane, DispatchCounters& counters);
     ~Dispatcher();
 
     Dispatcher(const Dispatcher&) = delete;
@@ -68,8 +69,9 @@ private:
     void enqueue(std::uint32_t shard) noexcept;
     void wait_and_enqueue(std::uint32_t shard) noexcept;
 
-    std::vector<PacketQueue*> queues_;
-    std::vector<std::unique_ptr<ProducerToken>> tokens_;  ///< tokens_[i] writes queues_[i]
+    std::vector<WorkerInbox*> inboxes_;
+    std::size_t lane_;
+    std::vector<std::unique_ptr<ProducerToken>> tokens_;  ///< tokens_[i]: inboxes_[i]->lane(lane_)
     std::vector<Stage> stages_;
     DispatchCounters& counters_;
 };

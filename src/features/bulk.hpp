@@ -12,9 +12,10 @@ namespace fm::features {
 
 inline constexpr std::uint32_t kBulkMinPackets = 4;
 
+/// One direction's bulk detector. The time of its run's last payload packet (`last`) is kept
+/// by the caller next to the other direction's, because each direction's update reads both.
 struct BulkState {
     Micros start = 0;  ///< start of the candidate run; 0 = none
-    Micros last = 0;   ///< last payload packet of the candidate run
     std::int64_t run_bytes = 0;
     std::int64_t total_bytes = 0;
     std::int64_t total_duration = 0;
@@ -22,8 +23,8 @@ struct BulkState {
     std::uint32_t total_packets = 0;
     std::uint32_t bulks = 0;
 
-    /// `other_last` is the other direction's last bulk-packet time (its `last`).
-    void update(Micros t, std::int64_t size, Micros other_last) noexcept {
+    /// `last`: this direction's last bulk-packet time; `other_last`: the other direction's.
+    void update(Micros t, std::int64_t size, Micros other_last, Micros& last) noexcept {
         if (other_last > start) {
             start = 0;
         }
@@ -37,8 +38,9 @@ struct BulkState {
             run_bytes = size;
             return;
         }
-        // "Too much idle time?" is a double comparison in the reference (§7.4).
-        if (static_cast<double>(t - last) / 1000000.0 > 1.0) {
+        // "Too much idle time?": the reference's (Δ / 1e6) > 1.0 in double, which for integer
+        // Δ is exactly Δ > 10^6 (the quotient is correctly rounded, 1.000001 is not 1.0).
+        if (t - last > 1'000'000) {
             start = t;
             last = t;
             run_packets = 1;

@@ -140,15 +140,15 @@ void FlowFeatures::finalize(Profile profile, FeatureRow& row) const noexcept {
     const Micros dur = duration();
     const double dur_s = static_cast<double>(dur) / kMicrosPerSecondD;
     row.set_int(Column::FlowDuration, dur);
-    row.set_int(Column::TotFwdPkts, static_cast<std::int64_t>(fwd_count));
-    row.set_int(Column::TotBwdPkts, static_cast<std::int64_t>(bwd_count));
-    row.set_double(Column::TotLenFwd, fwd_count != 0 ? static_cast<double>(fwd_len.sum) : 0.0);
-    row.set_double(Column::TotLenBwd, bwd_count != 0 ? static_cast<double>(bwd_len.sum) : 0.0);
-    put_length_block(row, Column::FwdPktLenMax, fwd_len, fwd_count);
-    put_length_block(row, Column::BwdPktLenMax, bwd_len, bwd_count);
+    row.set_int(Column::TotFwdPkts, static_cast<std::int64_t>(fwd.count));
+    row.set_int(Column::TotBwdPkts, static_cast<std::int64_t>(bwd.count));
+    row.set_double(Column::TotLenFwd, fwd.count != 0 ? static_cast<double>(fwd.len.sum) : 0.0);
+    row.set_double(Column::TotLenBwd, bwd.count != 0 ? static_cast<double>(bwd.len.sum) : 0.0);
+    put_length_block(row, Column::FwdPktLenMax, fwd.len, fwd.count);
+    put_length_block(row, Column::BwdPktLenMax, bwd.len, bwd.count);
 
     const double bytes =
-        static_cast<double>(fwd_len.sum * (fwd_count != 0) + bwd_len.sum * (bwd_count != 0));
+        static_cast<double>(fwd.len.sum * (fwd.count != 0) + bwd.len.sum * (bwd.count != 0));
     if (c.zero_duration_rates_minus_one && dur == 0) {
         row.set_int(Column::FlowBytesPerSec, -1);
         row.set_int(Column::FlowPktsPerSec, -1);
@@ -164,17 +164,17 @@ void FlowFeatures::finalize(Profile profile, FeatureRow& row) const noexcept {
         const double v = c.zero_duration_rates_minus_one ? nan_to_zero(iat[i]) : iat[i];
         row.set_double(static_cast<Column>(static_cast<std::uint8_t>(Column::FlowIatMean) + i), v);
     }
-    put_iat_block(row, Column::FwdIatTotal, fwd_iat, fwd_count);
-    put_iat_block(row, Column::BwdIatTotal, bwd_iat, bwd_count);
+    put_iat_block(row, Column::FwdIatTotal, fwd.iat, fwd.count);
+    put_iat_block(row, Column::BwdIatTotal, bwd.iat, bwd.count);
 
-    row.set_int(Column::FwdPshFlags, fwd_psh);
-    row.set_int(Column::BwdPshFlags, bwd_psh);
-    row.set_int(Column::FwdUrgFlags, fwd_urg);
-    row.set_int(Column::BwdUrgFlags, bwd_urg);
-    row.set_int(Column::FwdHeaderLen, static_cast<std::int64_t>(fwd_header));
-    row.set_int(Column::BwdHeaderLen, static_cast<std::int64_t>(bwd_header));
-    row.set_double(Column::FwdPktsPerSec, dur > 0 ? static_cast<double>(fwd_count) / dur_s : 0.0);
-    row.set_double(Column::BwdPktsPerSec, dur > 0 ? static_cast<double>(bwd_count) / dur_s : 0.0);
+    row.set_int(Column::FwdPshFlags, fwd.psh);
+    row.set_int(Column::BwdPshFlags, bwd.psh);
+    row.set_int(Column::FwdUrgFlags, fwd.urg);
+    row.set_int(Column::BwdUrgFlags, bwd.urg);
+    row.set_int(Column::FwdHeaderLen, static_cast<std::int64_t>(fwd.header));
+    row.set_int(Column::BwdHeaderLen, static_cast<std::int64_t>(bwd.header));
+    row.set_double(Column::FwdPktsPerSec, dur > 0 ? static_cast<double>(fwd.count) / dur_s : 0.0);
+    row.set_double(Column::BwdPktsPerSec, dur > 0 ? static_cast<double>(bwd.count) / dur_s : 0.0);
 
     const std::uint64_t all_n = total + (c.first_payload_counted_twice ? 1 : 0);
     const Moments all = all_len.moments();
@@ -195,12 +195,12 @@ void FlowFeatures::finalize(Profile profile, FeatureRow& row) const noexcept {
                     flag_counts[order[i]]);
     }
 
-    if (fwd_count > 0) {
+    if (fwd.count > 0) {
         if (c.integer_down_up_ratio) {
-            row.set_double(Column::DownUpRatio, static_cast<double>(bwd_count / fwd_count));
+            row.set_double(Column::DownUpRatio, static_cast<double>(bwd.count / fwd.count));
         } else {
             row.set_double(Column::DownUpRatio,
-                           static_cast<double>(bwd_count) / static_cast<double>(fwd_count));
+                           static_cast<double>(bwd.count) / static_cast<double>(fwd.count));
         }
     } else {
         row.set_double(Column::DownUpRatio, 0.0);
@@ -209,49 +209,49 @@ void FlowFeatures::finalize(Profile profile, FeatureRow& row) const noexcept {
                    total > 0 ? static_cast<double>(all_len.sum) / static_cast<double>(total) : 0.0);
     row.set_double(
         Column::FwdSegSizeAvg,
-        fwd_count != 0 ? static_cast<double>(fwd_len.sum) / static_cast<double>(fwd_count) : 0.0);
+        fwd.count != 0 ? static_cast<double>(fwd.len.sum) / static_cast<double>(fwd.count) : 0.0);
     row.set_double(
         Column::BwdSegSizeAvg,
-        bwd_count != 0 ? static_cast<double>(bwd_len.sum) / static_cast<double>(bwd_count) : 0.0);
-    row.set_int(Column::FwdHeaderLenDup, static_cast<std::int64_t>(fwd_header));
+        bwd.count != 0 ? static_cast<double>(bwd.len.sum) / static_cast<double>(bwd.count) : 0.0);
+    row.set_int(Column::FwdHeaderLenDup, static_cast<std::int64_t>(fwd.header));
 
-    put_bulk(row, Column::FwdBytesPerBulk, Column::FwdPktsPerBulk, Column::FwdBulkRate, fwd_bulk,
+    put_bulk(row, Column::FwdBytesPerBulk, Column::FwdPktsPerBulk, Column::FwdBulkRate, fwd.bulk,
              c.bulk_as_double);
-    put_bulk(row, Column::BwdBytesPerBulk, Column::BwdPktsPerBulk, Column::BwdBulkRate, bwd_bulk,
+    put_bulk(row, Column::BwdBytesPerBulk, Column::BwdPktsPerBulk, Column::BwdBulkRate, bwd.bulk,
              c.bulk_as_double);
 
-    const std::int64_t fwd_bytes = fwd_count != 0 ? fwd_len.sum : 0;
-    const std::int64_t bwd_bytes = bwd_count != 0 ? bwd_len.sum : 0;
+    const std::int64_t fwd_bytes = fwd.count != 0 ? fwd.len.sum : 0;
+    const std::int64_t bwd_bytes = bwd.count != 0 ? bwd.len.sum : 0;
     if (c.subflow == SubflowMode::DoubleDivision) {
         const auto per = [&](double v) {
             return sf_count > 0 ? v / sf_count : 0.0;
         };
-        row.set_double(Column::SubflowFwdPkts, per(static_cast<double>(fwd_count)));
+        row.set_double(Column::SubflowFwdPkts, per(static_cast<double>(fwd.count)));
         row.set_double(Column::SubflowFwdBytes, per(static_cast<double>(fwd_bytes)));
-        row.set_double(Column::SubflowBwdPkts, per(static_cast<double>(bwd_count)));
+        row.set_double(Column::SubflowBwdPkts, per(static_cast<double>(bwd.count)));
         row.set_double(Column::SubflowBwdBytes, per(static_cast<double>(bwd_bytes)));
     } else {
         const auto per = [&](std::int64_t v) -> std::int64_t {
             return sf_count > 0 ? v / static_cast<std::int64_t>(sf_count) : 0;
         };
-        row.set_int(Column::SubflowFwdPkts, per(static_cast<std::int64_t>(fwd_count)));
+        row.set_int(Column::SubflowFwdPkts, per(static_cast<std::int64_t>(fwd.count)));
         row.set_int(Column::SubflowFwdBytes, per(fwd_bytes));
-        row.set_int(Column::SubflowBwdPkts, per(static_cast<std::int64_t>(bwd_count)));
+        row.set_int(Column::SubflowBwdPkts, per(static_cast<std::int64_t>(bwd.count)));
         row.set_int(Column::SubflowBwdBytes, per(bwd_bytes));
     }
 
-    row.set_int(Column::FwdInitWin, init_win_fwd);
-    row.set_int(Column::BwdInitWin, init_win_bwd);
-    row.set_int(Column::FwdActDataPkts, act_data_fwd);
-    row.set_int(Column::FwdSegSizeMin, min_seg_fwd);
+    row.set_int(Column::FwdInitWin, fwd.init_win);
+    row.set_int(Column::BwdInitWin, bwd.init_win);
+    row.set_int(Column::FwdActDataPkts, fwd.act_data);
+    row.set_int(Column::FwdSegSizeMin, fwd.min_seg);
     put_period_block(row, Column::ActiveMean, active, active_n);
     put_period_block(row, Column::IdleMean, idle, idle_n);
 
     if (c.eng_extra_columns) {
-        row.set_int(Column::FwdRstFlags, fwd_rst);
-        row.set_int(Column::BwdRstFlags, bwd_rst);
-        row.set_int(Column::BwdActDataPkts, act_data_bwd);
-        row.set_int(Column::BwdSegSizeMin, min_seg_bwd);
+        row.set_int(Column::FwdRstFlags, fwd.rst);
+        row.set_int(Column::BwdRstFlags, bwd.rst);
+        row.set_int(Column::BwdActDataPkts, bwd.act_data);
+        row.set_int(Column::BwdSegSizeMin, bwd.min_seg);
         row.set_int(Column::IcmpCode, icmp_code);
         row.set_int(Column::IcmpType, icmp_type);
         row.set_int(Column::FwdRetrans, fwd_retrans);

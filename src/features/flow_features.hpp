@@ -47,9 +47,20 @@ struct LengthStats {
     Moments moments() const noexcept { return Moments{m1, m2, min, max}; }
 };
 
+/// The reference's `(Δ / (double) 1000000) > 1.0` (subflow and bulk gaps). For integer Δ the
+/// quotient is correctly rounded and 1.000001 is far from 1.0, so this is exactly Δ > 10^6.
+constexpr bool more_than_one_second(Micros delta) noexcept {
+    return delta > 1'000'000;
+}
+
+/// Address equality as two 64-bit compares (a memcmp call per packet shows in profiles).
 inline bool same_ip(const std::array<std::uint8_t, 16>& a,
                     const std::array<std::uint8_t, 16>& b) noexcept {
-    return std::memcmp(a.data(), b.data(), 16) == 0;
+    std::uint64_t x[2];
+    std::uint64_t y[2];
+    std::memcpy(x, a.data(), 16);
+    std::memcpy(y, b.data(), 16);
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
 }
 
 /// How a flow's first packet sets the flow's forward tuple.
@@ -59,7 +70,31 @@ enum class StartMode : std::uint8_t {
     Inherit,       ///< source = the previous flow's source (timeout continuation)
 };
 
+/// The accumulators of one direction (forward or backward).
+struct DirectionStats {
+    Micros last_seen = 0;      ///< last packet of this direction
+    std::uint64_t count = 0;   ///< packets; also the sample count of `len`
+    LengthStats len;           ///< payloads
+    SummedMoments iat;         ///< gaps between this direction's packets (count - 1)
+    std::uint64_t header = 0;  ///< sum of L4 header lengths
+    BulkState bulk;
+    std::uint32_t psh = 0;
+    std::uint32_t urg = 0;
+    std::uint32_t rst = 0;
+    std::uint32_t act_data = 0;  ///< packets with payload >= 1
+    std::int32_t init_win = 0;
+    std::uint16_t min_seg = 0;  ///< smallest L4 header length
+    std::uint8_t fin = 0;       ///< FIN packets, saturating (life cycle)
+};
+
+/// Layout: the forward block, the fields every packet touches, the backward block, then what
+/// only starts, ends and idle gaps touch. A forward packet thus reads and writes bytes
+/// [0, 360), a backward one [168, 528): six or seven cache lines, which the flow engine
+/// prefetches (FlowEngine::process).
 struct FlowFeatures {
+    DirectionStats fwd;
+
+    // --- Every packet ---
     // Identity: the forward tuple (Src IP .. Protocol columns).
     std::array<std::uint8_t, 16> src_ip{};
     std::array<std::uint8_t, 16> dst_ip{};
@@ -69,60 +104,32 @@ struct FlowFeatures {
     bool ipv6 = false;
     bool flow_id_reversed = false;  ///< the key (Flow ID) lists dst first (KeyOrder profiles)
     TcpState tcp_state = TcpState::None;
-
-    // Times (µs).
     Micros flow_start = 0;
     Micros last_seen = 0;
-    Micros fwd_last_seen = 0;
-    Micros bwd_last_seen = 0;
     Micros start_active = 0;
     Micros end_active = 0;
-    Micros cumulative = 0;  ///< ENG-HEAD Total Connection Flow Time carried so far
-
-    // Packet counts; they are also the sample counts of the statistics below.
-    std::uint64_t fwd_count = 0;
-    std::uint64_t bwd_count = 0;
-    std::uint32_t active_n = 0;
-    std::uint32_t idle_n = 0;
-
-    LengthStats fwd_len;  ///< payload of forward packets
-    LengthStats bwd_len;
+    Micros fwd_bulk_last = 0;  ///< BulkState::update's `last` of each direction
+    Micros bwd_bulk_last = 0;
     LengthStats all_len;  ///< L: all payloads (first one twice, F3)
-    SummedMoments fwd_iat;
-    SummedMoments bwd_iat;
     Moments flow_iat;
-    Moments active;
-    Moments idle;
-
-    std::uint64_t fwd_header = 0;
-    std::uint64_t bwd_header = 0;
-
     /// Flag counts in TcpFlag bit order: FIN SYN RST PSH ACK URG ECE CWR.
     std::array<std::uint32_t, 8> flag_counts{};
-    std::uint32_t fwd_psh = 0;
-    std::uint32_t bwd_psh = 0;
-    std::uint32_t fwd_urg = 0;
-    std::uint32_t bwd_urg = 0;
-    std::uint32_t fwd_rst = 0;
-    std::uint32_t bwd_rst = 0;
-    std::uint32_t act_data_fwd = 0;
-    std::uint32_t act_data_bwd = 0;
     std::uint32_t sf_count = 0;  ///< gaps > 1 s seen by the subflow detector (§3.8)
+
+    DirectionStats bwd;
+
+    // --- Rarely ---
+    Moments active;
+    Moments idle;
+    std::uint32_t active_n = 0;
+    std::uint32_t idle_n = 0;
+    Micros cumulative = 0;  ///< ENG-HEAD Total Connection Flow Time carried so far
     std::uint32_t fwd_retrans = 0;
     std::uint32_t bwd_retrans = 0;
-    std::int32_t init_win_fwd = 0;
-    std::int32_t init_win_bwd = 0;
-    std::uint16_t min_seg_fwd = 0;
-    std::uint16_t min_seg_bwd = 0;
     std::int16_t icmp_type = -1;
     std::int16_t icmp_code = -1;
-    std::uint8_t fwd_fin = 0;  ///< FIN packets per direction, saturating (life cycle)
-    std::uint8_t bwd_fin = 0;
 
-    BulkState fwd_bulk;
-    BulkState bwd_bulk;
-
-    std::uint64_t total_packets() const noexcept { return fwd_count + bwd_count; }
+    std::uint64_t total_packets() const noexcept { return fwd.count + bwd.count; }
     Micros duration() const noexcept { return last_seen - flow_start; }
     bool is_forward(const CicPacket& p) const noexcept { return same_ip(src_ip, p.src_ip); }
 
@@ -159,49 +166,41 @@ private:
             flag_counts[bit] += (p.tcp_flags >> bit) & 1u;
         }
     }
-    void count_direction_flags(const CicPacket& p, bool fwd, const CicCompat& c) noexcept {
-        const std::uint32_t psh = p.has(decode::kPsh) ? 1 : 0;
-        const std::uint32_t urg = p.has(decode::kUrg) ? 1 : 0;
-        const std::uint32_t rst = p.has(decode::kRst) ? 1 : 0;
-        if (fwd) {
-            fwd_psh += psh;
-            fwd_urg += urg;
-            fwd_rst += rst;
-        } else {
-            bwd_psh += psh;
-            bwd_urg += urg;
-            bwd_rst += rst;
-        }
+    static void count_direction_flags(const CicPacket& p, DirectionStats& d,
+                                      const CicCompat& c) noexcept {
+        d.psh += p.has(decode::kPsh) ? 1 : 0;
+        d.urg += p.has(decode::kUrg) ? 1 : 0;
+        d.rst += p.has(decode::kRst) ? 1 : 0;
         if (c.lifecycle == Lifecycle::Eng && p.has(decode::kFin)) {
-            std::uint8_t& fin = fwd ? fwd_fin : bwd_fin;
-            fin = fin == 255 ? fin : static_cast<std::uint8_t>(fin + 1);
+            d.fin = d.fin == 255 ? d.fin : static_cast<std::uint8_t>(d.fin + 1);
         }
     }
-    void update_bulk(const CicPacket& p, bool fwd, const CicCompat& c) noexcept {
+    void update_bulk(const CicPacket& p, bool is_fwd, const CicCompat& c) noexcept {
         switch (c.bulk) {
             case BulkMode::FirstPacketOnly:
                 // ERA-2018 ran the detector on the first packet only: never 4 packets.
                 return;
-            case BulkMode::AllToBackward:
+            case BulkMode::AllToBackward: {
                 // V4-HEAD (F1): the forward state is never fed, so its `last` stays 0.
-                bwd_bulk.update(p.ts_us, p.payload, 0);
+                bwd.bulk.update(p.ts_us, p.payload, 0, bwd_bulk_last);
                 return;
+            }
             case BulkMode::PerDirection:
-                if (fwd) {
-                    fwd_bulk.update(p.ts_us, p.payload, bwd_bulk.last);
+                if (is_fwd) {
+                    fwd.bulk.update(p.ts_us, p.payload, bwd_bulk_last, fwd_bulk_last);
                 } else {
-                    bwd_bulk.update(p.ts_us, p.payload, fwd_bulk.last);
+                    bwd.bulk.update(p.ts_us, p.payload, fwd_bulk_last, bwd_bulk_last);
                 }
                 return;
         }
     }
-    void track_retransmission(const CicPacket& p, bool fwd, RetransMemory* retrans) noexcept {
+    void track_retransmission(const CicPacket& p, bool is_fwd, RetransMemory* retrans) noexcept {
         if (retrans == nullptr || protocol != kProtoTcp) {
             return;
         }
-        const std::uint32_t f = RetransMemory::fingerprint(fwd, p.seq, p.ack, p.payload, p.window);
-        if (retrans->seen_before(f)) {
-            if (fwd) {
+        const std::uint64_t h = RetransMemory::signature_hash(p.seq, p.ack, p.payload, p.window);
+        if (retrans->seen_before(h, is_fwd)) {
+            if (is_fwd) {
                 ++fwd_retrans;
             } else {
                 ++bwd_retrans;
@@ -222,18 +221,16 @@ inline void FlowFeatures::start(const CicPacket& p, const CicCompat& c, StartMod
 
     switch (mode) {
         case StartMode::OwnDirection:
+            src_ip = p.src_ip;
+            dst_ip = p.dst_ip;
+            src_port = p.src_port;
+            dst_port = p.dst_port;
+            break;
         case StartMode::Reversed:
-            if (mode == StartMode::OwnDirection) {
-                src_ip = p.src_ip;
-                dst_ip = p.dst_ip;
-                src_port = p.src_port;
-                dst_port = p.dst_port;
-            } else {
-                src_ip = p.dst_ip;
-                dst_ip = p.src_ip;
-                src_port = p.dst_port;
-                dst_port = p.src_port;
-            }
+            src_ip = p.dst_ip;
+            dst_ip = p.src_ip;
+            src_port = p.dst_port;
+            dst_port = p.src_port;
             break;
         case StartMode::Inherit:
             src_ip = old_src;
@@ -249,10 +246,10 @@ inline void FlowFeatures::start(const CicPacket& p, const CicCompat& c, StartMod
 
     // E5: the reference processes the packet before it copies the old flow's tuple, so the
     // packet that opens a continuation is forward whatever its direction.
-    const bool fwd =
+    const bool is_fwd =
         (mode == StartMode::Inherit && c.continuation_first_packet_forward) ? true : is_forward(p);
 
-    update_bulk(p, fwd, c);
+    update_bulk(p, is_fwd, c);
     count_flags(p);
     flow_start = t;
     last_seen = t;
@@ -268,98 +265,70 @@ inline void FlowFeatures::start(const CicPacket& p, const CicCompat& c, StartMod
         sf_count = 0;
     }
 
-    const std::uint64_t all_n = c.first_payload_counted_twice ? 2 : 1;
     all_len.add(p.payload, 1);
-    if (all_n == 2) {
+    if (c.first_payload_counted_twice) {
         all_len.add(p.payload, 2);
     }
 
-    if (fwd) {
-        fwd_count = 1;
-        min_seg_fwd = p.header;
-        init_win_fwd = p.window;
-        fwd_len.add(p.payload, 1);
-        fwd_header = p.header;
-        fwd_last_seen = t;
-        if (c.act_data_counts_first && p.payload >= 1) {
-            act_data_fwd = 1;
-        }
-    } else {
-        bwd_count = 1;
-        min_seg_bwd = p.header;
-        init_win_bwd = p.window;
-        bwd_len.add(p.payload, 1);
-        bwd_header = p.header;
-        bwd_last_seen = t;
-        if (c.act_data_counts_first && p.payload >= 1) {
-            act_data_bwd = 1;
-        }
+    // ERA-2018 (#21): both Init Win fields start at -1; the first packet's own value (-1 for
+    // non-TCP) overwrites only its direction's field.
+    fwd.init_win = c.window_default;
+    bwd.init_win = c.window_default;
+    DirectionStats& d = is_fwd ? fwd : bwd;
+    d.count = 1;
+    d.min_seg = p.header;
+    d.init_win = p.window;
+    d.len.add(p.payload, 1);
+    d.header = p.header;
+    d.last_seen = t;
+    if (c.act_data_counts_first && p.payload >= 1) {
+        d.act_data = 1;
     }
-    if (c.window_default != 0) {
-        // ERA-2018 (#21): the Init Win fields start at -1; the first packet's own value
-        // (-1 for non-TCP) overwrites only its direction's field.
-        if (fwd) {
-            init_win_bwd = c.window_default;
-        } else {
-            init_win_fwd = c.window_default;
-        }
-    }
-    count_direction_flags(p, fwd, c);
+    count_direction_flags(p, d, c);
     icmp_type = p.icmp_type;
     icmp_code = p.icmp_code;
-    track_retransmission(p, fwd, retrans);
+    track_retransmission(p, is_fwd, retrans);
 }
 
 inline void FlowFeatures::add(const CicPacket& p, const CicCompat& c, Micros activity_timeout,
                               RetransMemory* retrans) noexcept {
-    const bool fwd = is_forward(p);
+    const bool is_fwd = is_forward(p);
     const Micros t = p.ts_us;
     if (!c.flags_first_packet_only) {
-        update_bulk(p, fwd, c);
+        update_bulk(p, is_fwd, c);
         // Subflow detector (§3.8): a gap > 1 s counts and also runs the active/idle update.
-        if (static_cast<double>(t - last_seen) / 1000000.0 > 1.0) {
+        if (more_than_one_second(t - last_seen)) {
             ++sf_count;
             update_active_idle(t, activity_timeout);
         }
         count_flags(p);
     }
-    track_retransmission(p, fwd, retrans);
+    track_retransmission(p, is_fwd, retrans);
 
     const std::uint64_t all_n = total_packets() + (c.first_payload_counted_twice ? 2 : 1);
     all_len.add(p.payload, all_n);
 
-    if (fwd) {
-        if (p.payload >= 1) {
-            ++act_data_fwd;
+    DirectionStats& d = is_fwd ? fwd : bwd;
+    if (p.payload >= 1) {
+        ++d.act_data;
+    }
+    ++d.count;
+    d.len.add(p.payload, d.count);
+    d.header += p.header;
+    if (d.count > 1) {
+        d.iat.add(t - d.last_seen, d.count - 1);
+    }
+    d.last_seen = t;
+    d.min_seg = p.header < d.min_seg ? p.header : d.min_seg;
+    if (!is_fwd) {
+        // V4/ERA keep overwriting it (the *last* backward window, F11); ENG-HEAD keeps the
+        // first non-zero one.
+        if (!c.bwd_init_win_first_nonzero || d.init_win == 0) {
+            d.init_win = p.window;
         }
-        ++fwd_count;
-        fwd_len.add(p.payload, fwd_count);
-        fwd_header += p.header;
-        if (fwd_count > 1) {
-            fwd_iat.add(t - fwd_last_seen, fwd_count - 1);
-        }
-        fwd_last_seen = t;
-        min_seg_fwd = p.header < min_seg_fwd ? p.header : min_seg_fwd;
-    } else {
-        if (p.payload >= 1) {
-            ++act_data_bwd;
-        }
-        ++bwd_count;
-        bwd_len.add(p.payload, bwd_count);
-        if (!c.bwd_init_win_first_nonzero) {
-            init_win_bwd = p.window;
-        } else if (init_win_bwd == 0) {
-            init_win_bwd = p.window;
-        }
-        bwd_header += p.header;
-        if (bwd_count > 1) {
-            bwd_iat.add(t - bwd_last_seen, bwd_count - 1);
-        }
-        bwd_last_seen = t;
-        min_seg_bwd = p.header < min_seg_bwd ? p.header : min_seg_bwd;
     }
     if (!c.psh_urg_first_packet_only) {
-        count_direction_flags(p, fwd, c);
+        count_direction_flags(p, d, c);
     }
     flow_iat.add(t - last_seen, total_packets() - 1);
     last_seen = t;

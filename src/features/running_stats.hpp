@@ -74,15 +74,22 @@ struct Moments {
     }
 };
 
-/// Moments plus the running sum (SummaryStatistics.getSum(): 0.0 for no sample).
-struct SummedMoments : Moments {
+/// Moments plus the running sum (SummaryStatistics.getSum(): 0.0 for no sample). Composition,
+/// not inheritance, so that structs holding it stay standard-layout.
+struct SummedMoments {
+    Moments m;
     std::int64_t sum = 0;
 
     void add(std::int64_t x, std::uint64_t n) noexcept {
-        Moments::add(x, n);
+        m.add(x, n);
         sum = n == 1 ? x : sum + x;
     }
     double sum_value() const noexcept { return static_cast<double>(sum); }
+    double mean(std::uint64_t n) const noexcept { return m.mean(n); }
+    double variance(std::uint64_t n) const noexcept { return m.variance(n); }
+    double stddev(std::uint64_t n) const noexcept { return m.stddev(n); }
+    double min_value(std::uint64_t n) const noexcept { return m.min_value(n); }
+    double max_value(std::uint64_t n) const noexcept { return m.max_value(n); }
 };
 
 }  // namespace fm::features

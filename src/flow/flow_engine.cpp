@@ -27,8 +27,6 @@ bool is_syn_ack(const CicPacket& p) {
 
 }  // namespace
 
-static_assert(sizeof(FlowFeatures) <= 640, "per-flow state (without retransmission memory)");
-
 FlowEngine::FlowEngine(const config::FlowConfig& config, features::RowSink& sink,
                        std::size_t capacity)
     : profile_(config.profile),
@@ -38,7 +36,9 @@ FlowEngine::FlowEngine(const config::FlowConfig& config, features::RowSink& sink
       sink_(sink),
       table_(capacity),
       states_(table_.capacity()),
-      retrans_(compat_.eng_extra_columns ? table_.capacity() : 0) {
+      retrans_(compat_.eng_extra_columns ? table_.capacity() : 0),
+      staged_(kChunk),
+      ordered_same_ip_(compat_.flow_id_order == features::FlowIdOrder::SignedByteCanonical) {
     rows_.reserve(kRowBatch);
 }
 
@@ -50,10 +50,71 @@ std::size_t FlowEngine::bytes_per_flow() const noexcept {
 }
 
 void FlowEngine::process(std::span<const decode::PacketMeta> batch) noexcept {
-    for (const decode::PacketMeta& m : batch) {
-        process_packet(m);
+    // Three stages per chunk so that the DRAM latency of big tables overlaps (the update
+    // itself is a chain of dependent loads): (1) read every packet and hash its key, prefetching
+    // its home slot; (2) a few packets ahead of the update, find the candidate entry through
+    // the slot's hash tag and prefetch its state; (3) update in capture order. Prefetches are
+    // hints only: the real lookup happens in stage 3, after earlier packets changed the table.
+    for (std::size_t done = 0; done < batch.size(); done += kChunk) {
+        const std::size_t n = std::min(kChunk, batch.size() - done);
+        for (std::size_t i = 0; i < n; ++i) {
+            Staged& st = staged_[i];
+            st.p = features::read_packet(batch[done + i], compat_);
+            bool packet_first = false;
+            st.hash = key_hash(make_key(st.p, ordered_same_ip_, &packet_first));
+            st.packet_first = packet_first;
+            st.same_ip = features::same_ip(st.p.src_ip, st.p.dst_ip);
+            st.retrans_bucket =
+                features::RetransMemory::bucket_of(features::RetransMemory::signature_hash(
+                    st.p.seq, st.p.ack, st.p.payload, st.p.window));
+            table_.prefetch_slot(st.hash);
+        }
+        for (std::size_t i = 0; i < n && i < kPrefetchAhead; ++i) {
+            prefetch_state(staged_[i]);
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            if (i + kPrefetchAhead < n) {
+                prefetch_state(staged_[i + kPrefetchAhead]);
+            }
+            process_packet(staged_[i].p, staged_[i].hash);
+        }
     }
     flush_rows();
+}
+
+void FlowEngine::prefetch_state(const Staged& st) const noexcept {
+    const FlowTable::Candidate c = table_.candidate(st.hash);
+    if (c.index == FlowTable::kNone) {
+        return;
+    }
+    // The bytes the packet's direction touches (features/flow_features.hpp layout: forward
+    // block, shared block, backward block, cold tail). The slot's hint says whether the flow's
+    // source is the key's first endpoint, which with the packet's own order gives the
+    // direction before the state is read. Plus the one retransmission bucket it will check.
+    const bool forward = st.same_ip || st.packet_first == c.hint;
+    const char* base = reinterpret_cast<const char*>(&states_[c.index]);
+    const std::size_t from = forward ? 0 : kBackwardFrom;
+    const std::size_t to = forward ? kForwardTo : kHotBytes;
+    for (std::size_t off = from / kCacheLine * kCacheLine; off < to; off += kCacheLine) {
+        __builtin_prefetch(base + off, 1, 3);
+    }
+    if (!retrans_.empty() && st.p.protocol == features::kProtoTcp) {
+        __builtin_prefetch(&retrans_[c.index].buckets[st.retrans_bucket], 1, 3);
+    }
+}
+
+void FlowEngine::refresh_hint(std::uint32_t idx) noexcept {
+    const FlowFeatures& f = states_[idx].f;
+    CicPacket p;
+    p.src_ip = f.src_ip;
+    p.dst_ip = f.dst_ip;
+    p.src_port = f.src_port;
+    p.dst_port = f.dst_port;
+    p.protocol = f.protocol;
+    p.ipv6 = f.ipv6;
+    bool src_first = false;
+    const std::uint64_t hash = key_hash(make_key(p, ordered_same_ip_, &src_first));
+    table_.set_hint(idx, hash, src_first);
 }
 
 std::uint64_t FlowEngine::hash_of(const FlowFeatures& f) const noexcept {
@@ -64,34 +125,34 @@ std::uint64_t FlowEngine::hash_of(const FlowFeatures& f) const noexcept {
     p.dst_port = f.dst_port;
     p.protocol = f.protocol;
     p.ipv6 = f.ipv6;
-    const bool ordered = compat_.flow_id_order == features::FlowIdOrder::SignedByteCanonical;
-    return key_hash(make_key(p, ordered, nullptr));
+    return key_hash(make_key(p, ordered_same_ip_, nullptr));
 }
 
-bool FlowEngine::matches(const FlowFeatures& f, const FlowKey& key) const noexcept {
-    CicPacket p;
-    p.src_ip = f.src_ip;
-    p.dst_ip = f.dst_ip;
-    p.src_port = f.src_port;
-    p.dst_port = f.dst_port;
-    p.protocol = f.protocol;
-    p.ipv6 = f.ipv6;
-    const bool ordered = compat_.flow_id_order == features::FlowIdOrder::SignedByteCanonical;
-    return make_key(p, ordered, nullptr) == key;
+bool FlowEngine::matches(const FlowFeatures& f, const CicPacket& p) const noexcept {
+    // Same unordered (address, port) pair, protocol and family as the flow's tuple. ERA-2018
+    // keys equal-address flows in packet order, so there only the stored orientation matches.
+    if (f.protocol != p.protocol || f.ipv6 != p.ipv6) {
+        return false;
+    }
+    if (f.src_port == p.src_port && f.dst_port == p.dst_port &&
+        features::same_ip(f.src_ip, p.src_ip) && features::same_ip(f.dst_ip, p.dst_ip)) {
+        return true;
+    }
+    if (f.src_port != p.dst_port || f.dst_port != p.src_port ||
+        !features::same_ip(f.src_ip, p.dst_ip) || !features::same_ip(f.dst_ip, p.src_ip)) {
+        return false;
+    }
+    return !(ordered_same_ip_ && features::same_ip(p.src_ip, p.dst_ip));
 }
 
-void FlowEngine::process_packet(const decode::PacketMeta& meta) noexcept {
+void FlowEngine::process_packet(const CicPacket& p, std::uint64_t hash) noexcept {
     ++counters_.packets_in;
-    const CicPacket p = features::read_packet(meta, compat_);
     if (p.ignored) {
         ++counters_.packets_ignored;
         return;
     }
-    const bool ordered = compat_.flow_id_order == features::FlowIdOrder::SignedByteCanonical;
-    const FlowKey key = make_key(p, ordered, nullptr);
-    const std::uint64_t hash = key_hash(key);
     const std::uint32_t idx =
-        table_.find(hash, [&](std::uint32_t i) { return matches(states_[i].f, key); });
+        table_.find(hash, [&](std::uint32_t i) { return matches(states_[i].f, p); });
     if (idx == FlowTable::kNone) {
         create_flow(p, hash);
         return;
@@ -125,6 +186,7 @@ void FlowEngine::create_flow(const CicPacket& p, std::uint64_t hash) noexcept {
     const StartMode mode = compat_.reverse_synack_first && is_syn_ack(p) ? StartMode::Reversed
                                                                          : StartMode::OwnDirection;
     s.f.start(p, compat_, mode, retrans_of(idx));
+    refresh_hint(idx);
     ++live_;
     ++counters_.flows_created;
 }
@@ -141,8 +203,8 @@ void FlowEngine::lifecycle_v4(std::uint32_t idx, const CicPacket& p) noexcept {
     if (p.has(decode::kFin)) {
         // FIN is tested before RST, so FIN+RST counts as FIN.
         if (f.is_forward(p)) {
-            f.fwd_fin = f.fwd_fin == 255 ? 255 : static_cast<std::uint8_t>(f.fwd_fin + 1);
-            if (f.fwd_fin == 1) {
+            f.fwd.fin = f.fwd.fin == 255 ? 255 : static_cast<std::uint8_t>(f.fwd.fin + 1);
+            if (f.fwd.fin == 1) {
                 // The "both sides sent FIN" test reads the backward counter twice, which is
                 // never 1 while the flow is open: a forward FIN only updates the flow.
                 f.update_active_idle(t, activity_timeout_us_);
@@ -154,7 +216,7 @@ void FlowEngine::lifecycle_v4(std::uint32_t idx, const CicPacket& p) noexcept {
             return;
         }
         // The first backward FIN always closes the flow (typo in the both-FIN test).
-        f.bwd_fin = 1;
+        f.bwd.fin = 1;
         f.add(p, compat_, activity_timeout_us_, nullptr);
         close_flow(idx, EndReason::FinRst);
         return;
@@ -218,7 +280,7 @@ void FlowEngine::lifecycle_eng(std::uint32_t idx, const CicPacket& p) noexcept {
         f.add(p, compat_, activity_timeout_us_, r);
         if (f.tcp_state == TcpState::None) {
             f.tcp_state = TcpState::FirstFin;
-        } else if (f.tcp_state == TcpState::FirstFin && f.fwd_fin > 0 && f.bwd_fin > 0) {
+        } else if (f.tcp_state == TcpState::FirstFin && f.fwd.fin > 0 && f.bwd.fin > 0) {
             f.tcp_state = TcpState::SecondFin;
         }
         return;
@@ -281,6 +343,7 @@ void FlowEngine::restart_own_direction(std::uint32_t idx, const CicPacket& p) no
                                                                          : StartMode::OwnDirection;
     f.start(p, compat_, mode, retrans_of(idx));
     f.flow_id_reversed = !(features::same_ip(f.src_ip, key_ip) && f.src_port == key_port);
+    refresh_hint(idx);
     s.status = Status::Live;
     ++live_;
     ++counters_.flows_created;

@@ -15,6 +15,7 @@
 #include <span>
 #include <vector>
 
+#include "common/cacheline.hpp"
 #include "common/time.hpp"
 #include "config/config.hpp"
 #include "decode/packet_meta.hpp"
@@ -97,12 +98,33 @@ private:
     /// One table entry: the flow's accumulators plus its entry status. A Stub is a flow whose
     /// row was already written by expire() and that is kept only for what a continuation
     /// inherits.
-    struct FlowState {
+    struct alignas(kCacheLine) FlowState {
         features::FlowFeatures f;
         Status status = Status::Free;
     };
+    static_assert(sizeof(FlowState) <= 640, "per-flow state (retransmission memory apart)");
+    /// Byte ranges of a FlowState that per-packet updates touch: a forward packet
+    /// [0, kForwardTo), a backward one [kBackwardFrom, kHotBytes); the cold tail follows.
+    static constexpr std::size_t kForwardTo = offsetof(features::FlowFeatures, bwd);
+    static constexpr std::size_t kBackwardFrom = offsetof(features::FlowFeatures, src_ip);
+    static constexpr std::size_t kHotBytes = offsetof(features::FlowFeatures, active);
 
-    void process_packet(const decode::PacketMeta& meta) noexcept;
+    /// A packet read for the profile, with its key hash (process() stage 1).
+    struct Staged {
+        features::CicPacket p;
+        std::uint64_t hash;
+        std::uint32_t retrans_bucket;
+        bool packet_first;  ///< the packet's source is its key's first endpoint
+        bool same_ip;       ///< both addresses equal: every packet is forward
+    };
+    static constexpr std::size_t kChunk = 64;         ///< packets staged at a time
+    static constexpr std::size_t kPrefetchAhead = 6;  ///< state prefetch distance (packets)
+
+    void process_packet(const features::CicPacket& p, std::uint64_t hash) noexcept;
+    void prefetch_state(const Staged& st) const noexcept;
+    /// Stores in the table slot whether the flow's source is its key's first endpoint
+    /// (prefetch_state's direction guess). After every change of the flow's tuple.
+    void refresh_hint(std::uint32_t idx) noexcept;
     void create_flow(const features::CicPacket& p, std::uint64_t hash) noexcept;
     void lifecycle_v4(std::uint32_t idx, const features::CicPacket& p) noexcept;
     void lifecycle_era(std::uint32_t idx, const features::CicPacket& p) noexcept;
@@ -124,7 +146,7 @@ private:
         return retrans_.empty() ? nullptr : &retrans_[idx];
     }
     std::uint64_t hash_of(const features::FlowFeatures& f) const noexcept;
-    bool matches(const features::FlowFeatures& f, const FlowKey& key) const noexcept;
+    bool matches(const features::FlowFeatures& f, const features::CicPacket& p) const noexcept;
 
     Profile profile_;
     const features::CicCompat& compat_;
@@ -136,6 +158,8 @@ private:
     ZeroedArray<FlowState> states_;                 ///< all-zero = Status::Free
     ZeroedArray<features::RetransMemory> retrans_;  ///< per entry; `fixed` only; zero = empty
     std::vector<features::FeatureRow> rows_;        ///< staging, capacity kRowBatch
+    std::vector<Staged> staged_;                    ///< kChunk packets of the current batch
+    bool ordered_same_ip_;                          ///< ERA-2018 key rule (flow_tuple.hpp)
     std::size_t live_ = 0;
     std::size_t expire_cursor_ = 0;
     std::size_t evict_cursor_ = 0;

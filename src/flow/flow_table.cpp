@@ -20,13 +20,13 @@ std::size_t slot_count(std::size_t capacity) {
 }  // namespace
 
 FlowTable::FlowTable(std::size_t capacity)
-    : capacity_(std::clamp<std::size_t>(capacity, 1, kNone - 1)),
+    : capacity_(std::clamp<std::size_t>(capacity, 1, kHintBit - 2)),
       mask_(slot_count(capacity_) - 1),
       slots_(slot_count(capacity_)) {
     free_.reserve(capacity_);
 }
 
-std::uint32_t FlowTable::insert(std::uint64_t hash) noexcept {
+std::uint32_t FlowTable::insert(std::uint64_t hash, bool hint) noexcept {
     FM_ASSERT(!full());
     std::uint32_t index = 0;
     if (!free_.empty()) {
@@ -40,18 +40,27 @@ std::uint32_t FlowTable::insert(std::uint64_t hash) noexcept {
     while (slots_[pos].index1 != 0) {
         pos = (pos + 1) & mask_;
     }
-    slots_[pos] = Slot{tag, index + 1};
+    slots_[pos] = Slot{tag, (index + 1) | (hint ? kHintBit : 0u)};
     ++size_;
     return index;
 }
 
-void FlowTable::erase(std::uint32_t index, std::uint64_t hash) noexcept {
-    const auto tag = static_cast<std::uint32_t>(hash);
-    std::size_t pos = tag & mask_;
-    while (slots_[pos].index1 != index + 1) {
+std::size_t FlowTable::slot_of(std::uint32_t index, std::uint64_t hash) const noexcept {
+    std::size_t pos = static_cast<std::uint32_t>(hash) & mask_;
+    while (slots_[pos].index1 == 0 || index_of(slots_[pos]) != index) {
         FM_ASSERT(slots_[pos].index1 != 0);
         pos = (pos + 1) & mask_;
     }
+    return pos;
+}
+
+void FlowTable::set_hint(std::uint32_t index, std::uint64_t hash, bool hint) noexcept {
+    Slot& s = slots_[slot_of(index, hash)];
+    s.index1 = hint ? (s.index1 | kHintBit) : (s.index1 & ~kHintBit);
+}
+
+void FlowTable::erase(std::uint32_t index, std::uint64_t hash) noexcept {
+    const std::size_t pos = slot_of(index, hash);
     // Backward-shift deletion (Knuth 6.4 algorithm R): move later cluster members into the hole
     // when their home slot does not lie cyclically in (hole, current].
     std::size_t hole = pos;

@@ -40,14 +40,41 @@ public:
             if (s.index1 == 0) {
                 return kNone;
             }
-            if (s.tag == tag && same(s.index1 - 1)) {
-                return s.index1 - 1;
+            if (s.tag == tag && same(index_of(s))) {
+                return index_of(s);
             }
         }
     }
 
-    /// Adds an entry and returns its pool index. Precondition: !full().
-    std::uint32_t insert(std::uint64_t hash) noexcept;
+    /// A likely entry for a hash: the first one whose stored tag matches (no key comparison),
+    /// with its hint bit. For prefetching only.
+    struct Candidate {
+        std::uint32_t index = kNone;
+        bool hint = false;
+    };
+    Candidate candidate(std::uint64_t hash) const noexcept {
+        const auto tag = static_cast<std::uint32_t>(hash);
+        for (std::size_t pos = tag & mask_;; pos = (pos + 1) & mask_) {
+            const Slot& s = slots_[pos];
+            if (s.index1 == 0) {
+                return {};
+            }
+            if (s.tag == tag) {
+                return {index_of(s), (s.index1 & kHintBit) != 0};
+            }
+        }
+    }
+
+    /// Sets the hint bit the owner keeps with an entry (a fact known before its state is read).
+    void set_hint(std::uint32_t index, std::uint64_t hash, bool hint) noexcept;
+
+    /// Starts loading the home slot of `hash` into the cache.
+    void prefetch_slot(std::uint64_t hash) const noexcept {
+        __builtin_prefetch(&slots_[static_cast<std::uint32_t>(hash) & mask_], 0, 3);
+    }
+
+    /// Adds an entry (with its hint bit) and returns its pool index. Precondition: !full().
+    std::uint32_t insert(std::uint64_t hash, bool hint = false) noexcept;
 
     /// Removes the entry at pool index `index`, whose hash is `hash`.
     void erase(std::uint32_t index, std::uint64_t hash) noexcept;
@@ -59,8 +86,11 @@ private:
     /// All-zero = empty, so the array starts as untouched zero pages.
     struct Slot {
         std::uint32_t tag;     ///< low 32 bits of the key hash (also the home slot)
-        std::uint32_t index1;  ///< pool index + 1; 0 = empty slot
+        std::uint32_t index1;  ///< (pool index + 1) | kHintBit if hinted; 0 = empty slot
     };
+    static constexpr std::uint32_t kHintBit = 0x80000000u;
+    static std::uint32_t index_of(const Slot& s) noexcept { return (s.index1 & ~kHintBit) - 1; }
+    std::size_t slot_of(std::uint32_t index, std::uint64_t hash) const noexcept;
 
     std::size_t capacity_;
     std::size_t size_ = 0;

@@ -64,8 +64,17 @@ static_assert(sizeof(FlowKey) == 40);
 inline FlowKey make_key(const features::CicPacket& p, bool ordered_when_same_ip,
                         bool* packet_order) noexcept {
     FlowKey k;
-    const int ip_cmp = std::memcmp(p.src_ip.data(), p.dst_ip.data(), 16);
-    bool src_first =
+    // Byte-wise order of the two addresses: compare them as big-endian 64-bit halves.
+    std::uint64_t s[2];
+    std::uint64_t d[2];
+    std::memcpy(s, p.src_ip.data(), 16);
+    std::memcpy(d, p.dst_ip.data(), 16);
+    const std::uint64_t s0 = __builtin_bswap64(s[0]);
+    const std::uint64_t d0 = __builtin_bswap64(d[0]);
+    const std::uint64_t s1 = __builtin_bswap64(s[1]);
+    const std::uint64_t d1 = __builtin_bswap64(d[1]);
+    const int ip_cmp = s0 != d0 ? (s0 < d0 ? -1 : 1) : (s1 != d1 ? (s1 < d1 ? -1 : 1) : 0);
+    const bool src_first =
         ip_cmp < 0 || (ip_cmp == 0 && (ordered_when_same_ip || p.src_port <= p.dst_port));
     if (src_first) {
         k.ip_a = p.src_ip;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // FlowWorker thread loop: bulk dequeue -> FlowEngine::process -> (live input) clock-driven
-// expiry -> rows to the worker's sink; at end of input: pump the queue, drain, flush.
+// expiry -> rows to the worker's sink; at end of input: pump the inbox, drain, flush.
 #include "flow/flow_worker.hpp"
 
 #include <algorithm>
@@ -27,11 +27,11 @@ Micros coarse_monotonic_us() noexcept {
 }
 
 FlowWorker::FlowWorker(const config::FlowConfig& flow, FlowWorkerOptions options,
-                       dispatch::PacketQueue& queue, const std::atomic<bool>& input_done,
+                       dispatch::WorkerInbox& inbox, const std::atomic<bool>& input_done,
                        WorkerCounters& counters, SinkFactory make_sink)
     : flow_(flow),
       options_(options),
-      queue_(queue),
+      inbox_(inbox),
       input_done_(input_done),
       counters_(counters),
       make_sink_(std::move(make_sink)) {}
@@ -42,12 +42,12 @@ void FlowWorker::run(const std::function<void(const std::string& error)>& on_rea
     // Everything this thread owns is created here, on this thread (STYLE 4.6).
     std::unique_ptr<WorkerRowSink> sink;
     std::unique_ptr<FlowEngine> engine;
-    std::unique_ptr<dispatch::ConsumerToken> token;
+    std::unique_ptr<dispatch::InboxReader> reader;
     try {
         sink = make_sink_();
         engine = std::make_unique<FlowEngine>(flow_, *sink,
                                               std::max<std::size_t>(options_.table_capacity, 1));
-        token = std::make_unique<dispatch::ConsumerToken>(queue_);
+        reader = std::make_unique<dispatch::InboxReader>(inbox_);
         buffer_ = std::make_unique<decode::PacketMeta[]>(kDequeueBatch);
     } catch (const std::exception& e) {
         on_ready(std::string("flow worker setup: ") + e.what());
@@ -61,24 +61,16 @@ void FlowWorker::run(const std::function<void(const std::string& error)>& on_rea
     }
     const auto idle_wait = static_cast<std::int64_t>(options_.idle_wait_us);
     for (;;) {
-        dispatch::tsan_queue_acquire(&queue_);
-        const std::size_t n =
-            queue_.wait_dequeue_bulk_timed(*token, buffer_.get(), kDequeueBatch, idle_wait);
-        dispatch::tsan_queue_release(&queue_);
+        const std::size_t n = reader->pop(buffer_.get(), kDequeueBatch, idle_wait);
         if (n != 0) {
             process(*engine, {buffer_.get(), n});
             continue;
         }
-        // The producer sets input_done (release) only after its last enqueue, so once it is
-        // seen (acquire) every packet is in the queue: pump until empty (moodycamel sample).
+        // The producers set input_done (release) only after their last enqueue, so once it is
+        // seen (acquire) every packet is in the inbox: pump until empty (moodycamel sample).
         if (input_done_.load(std::memory_order_acquire)) {
-            for (;;) {
-                dispatch::tsan_queue_acquire(&queue_);
-                const std::size_t m = queue_.try_dequeue_bulk(*token, buffer_.get(), kDequeueBatch);
-                dispatch::tsan_queue_release(&queue_);
-                if (m == 0) {
-                    break;
-                }
+            std::size_t m = 0;
+            while ((m = reader->try_pop(buffer_.get(), kDequeueBatch)) != 0) {
                 process(*engine, {buffer_.get(), m});
             }
             break;

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // FlowWorker: the body of one worker thread (W). It owns one FlowEngine shard, created on its
-// own thread and never touched by another, takes packets from its queue in bulk with its
-// consumer token, and hands finished rows to a sink that is also created on its thread (the
+// own thread and never touched by another, takes packets from its inbox in bulk with its
+// consumer tokens, and hands finished rows to a sink that is also created on its thread (the
 // pipeline's sink formats them into CSV text there, so formatting scales with the workers).
 //
-// Threads share only: the packet queue, the `input_done` flag, and the counter block, which
+// Threads share only: the inbox, the `input_done` flag, and the counter block, which
 // the stats reporter reads with relaxed loads. Shutdown: once the producer has flushed and set
-// `input_done`, the worker pumps its queue until empty, drains its table and flushes its sink.
+// `input_done`, the worker pumps its inbox until empty, drains its table and flushes its sink.
 #pragma once
 
 #include <atomic>
@@ -71,10 +71,10 @@ public:
     /// Packets dequeued per bulk call; also the engine's batch.
     static constexpr std::size_t kDequeueBatch = 256;
 
-    /// Borrows `queue`, `input_done` and `counters`, which must outlive run(). `make_sink` is
+    /// Borrows `inbox`, `input_done` and `counters`, which must outlive run(). `make_sink` is
     /// called once, on the worker thread, before the engine is created.
     FlowWorker(const config::FlowConfig& flow, FlowWorkerOptions options,
-               dispatch::PacketQueue& queue, const std::atomic<bool>& input_done,
+               dispatch::WorkerInbox& inbox, const std::atomic<bool>& input_done,
                WorkerCounters& counters, SinkFactory make_sink);
     ~FlowWorker();
 
@@ -95,7 +95,7 @@ private:
 
     config::FlowConfig flow_;
     FlowWorkerOptions options_;
-    dispatch::PacketQueue& queue_;
+    dispatch::WorkerInbox& inbox_;
     const std::atomic<bool>& input_done_;
     WorkerCounters& counters_;
     SinkFactory make_sink_;

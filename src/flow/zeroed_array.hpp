@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <new>
@@ -21,28 +22,35 @@ class ZeroedArray {
 
 public:
     ZeroedArray() = default;
-    /// Allocates `n` zeroed elements; throws std::bad_alloc when memory is short (setup only).
+    /// Allocates `n` zeroed elements aligned to alignof(T) (a cache line for flow states);
+    /// throws std::bad_alloc when memory is short (setup only).
     explicit ZeroedArray(std::size_t n) : size_(n) {
-        if (n != 0) {
-            void* p = std::calloc(n, sizeof(T));
-            if (p == nullptr) {
-                throw std::bad_alloc();
-            }
-            data_.reset(static_cast<T*>(p));
+        if (n == 0) {
+            return;
         }
+        // calloc guarantees only 16-byte alignment: over-allocate and round the start up.
+        constexpr std::size_t kAlign = alignof(T);
+        void* raw = std::calloc(n * sizeof(T) + kAlign, 1);
+        if (raw == nullptr) {
+            throw std::bad_alloc();
+        }
+        raw_.reset(raw);
+        const auto addr = reinterpret_cast<std::uintptr_t>(raw);
+        data_ = reinterpret_cast<T*>((addr + kAlign - 1) / kAlign * kAlign);
     }
 
     std::size_t size() const noexcept { return size_; }
     bool empty() const noexcept { return size_ == 0; }
-    T& operator[](std::size_t i) noexcept { return data_.get()[i]; }
-    const T& operator[](std::size_t i) const noexcept { return data_.get()[i]; }
-    T* data() noexcept { return data_.get(); }
+    T& operator[](std::size_t i) noexcept { return data_[i]; }
+    const T& operator[](std::size_t i) const noexcept { return data_[i]; }
+    T* data() noexcept { return data_; }
 
 private:
     struct Free {
-        void operator()(T* p) const noexcept { std::free(p); }
+        void operator()(void* p) const noexcept { std::free(p); }
     };
-    std::unique_ptr<T, Free> data_;
+    std::unique_ptr<void, Free> raw_;
+    T* data_ = nullptr;
     std::size_t size_ = 0;
 };
 

@@ -322,6 +322,38 @@ TEST_F(DaemonCli, FinalStatisticsNameEveryStage) {
     }
 }
 
+TEST_F(DaemonCli, LiveCaptureWithoutCapNetRawExits77) {
+    // As root the daemon runs as "nobody", which has no CAP_NET_RAW either.
+    const std::string log = tmp_.file("perm.log");
+    fs::permissions(tmp_.path(), fs::perms(0777));
+    const Child c =
+        spawn({programs().flowmeterd, "-i", "lo", "-o", tmp_.file("p.csv")}, log, {}, [] {
+            if (geteuid() == 0) {
+                const gid_t nogroup = 65534;
+                if (setgroups(0, nullptr) != 0 || setgid(nogroup) != 0 || setuid(65534) != 0) {
+                    _exit(125);
+                }
+            }
+        });
+    EXPECT_EQ(wait_exit(c.pid, std::chrono::seconds(60)), 77) << slurp(log);
+    EXPECT_NE(slurp(log).find("CAP_NET_RAW"), std::string::npos) << slurp(log);
+}
+
+TEST_F(DaemonCli, BadFilterExits78AndUnknownInterfaceExits1) {
+    if (geteuid() != 0) {
+        GTEST_SKIP() << "needs root: without CAP_NET_RAW capture fails before the filter is "
+                        "compiled (exit 77, tested above)";
+    }
+    const std::string path = config(
+        "capture:\n  source: pcap_live\n  interface: lo\n  bpf_filter: \"tcp port\"\n"
+        "output:\n  file: \"" +
+        tmp_.file("b.csv") + "\"\n");
+    EXPECT_EQ(flowmeterd({"--config", path}), 78) << output_;
+    EXPECT_NE(output_.find("capture.bpf_filter \"tcp port\""), std::string::npos) << output_;
+    EXPECT_EQ(flowmeterd({"-i", "fm-no-such-if0", "-o", tmp_.file("n.csv")}), 1) << output_;
+    EXPECT_NE(output_.find("fm-no-such-if0"), std::string::npos) << output_;
+}
+
 /// A systemd notification socket (NOTIFY_SOCKET) that keeps every datagram.
 class NotifySocket {
 public:

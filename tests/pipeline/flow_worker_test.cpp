@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // FlowWorker on its own: rows reach the sink on the worker thread, the end of input drains the
-// queue and the table, and with live input the injected monotonic clock lets an idle worker end
+// inbox and the table, and with live input the injected monotonic clock lets an idle worker end
 // flows the active timeout has certainly ended (without waiting for the end of input).
 #include "flow/flow_worker.hpp"
 
@@ -84,9 +84,9 @@ struct Harness {
         options.expire_interval_us = 0;
         options.idle_wait_us = 500;
         options.clock = &fake_mono;
-        queue = dispatch::make_packet_queue(1024);
+        inbox = std::make_unique<dispatch::WorkerInbox>(1, 1024);
         worker = std::make_unique<FlowWorker>(
-            flow_cfg, options, *queue, input_done, counters,
+            flow_cfg, options, *inbox, input_done, counters,
             [this] { return std::make_unique<CountingSink>(flushed_rows, wrong_thread); });
         thread = std::thread([this] {
             worker->run([this](const std::string& e) {
@@ -100,10 +100,8 @@ struct Harness {
     }
 
     void send(const std::vector<decode::PacketMeta>& packets) {
-        dispatch::ProducerToken token(*queue);
-        dispatch::tsan_queue_acquire(queue.get());
-        ASSERT_TRUE(queue->try_enqueue_bulk(token, packets.data(), packets.size()));
-        dispatch::tsan_queue_release(queue.get());
+        dispatch::ProducerToken token(inbox->lane(0));
+        ASSERT_TRUE(inbox->try_push(0, token, packets.data(), packets.size()));
     }
 
     /// Waits (up to 10 s) for `pred`.
@@ -125,7 +123,7 @@ struct Harness {
 
     config::FlowConfig flow_cfg;
     FlowWorkerOptions options;
-    std::unique_ptr<dispatch::PacketQueue> queue;
+    std::unique_ptr<dispatch::WorkerInbox> inbox;
     std::atomic<bool> input_done{false};
     WorkerCounters counters;
     std::atomic<std::uint64_t> flushed_rows{0};

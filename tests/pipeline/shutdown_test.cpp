@@ -173,6 +173,10 @@ public:
             return 0;
         }
         std::size_t n = inner_->next_batch(batch);
+        if (n == 0) {
+            finish();
+            return 0;
+        }
         n = static_cast<std::size_t>(std::min<std::uint64_t>(n, left_));
         left_ -= n;
         return n;
@@ -297,6 +301,157 @@ TEST(Backpressure, FullQueuesWaitAndLoseNothing) {
     auto ref_source = open(pcap);
     const Rows reference = reference_run(cfg, *ref_source);
     EXPECT_TRUE(same_multiset(split_lines(csv), reference.lines));
+}
+
+TEST(Shutdown, FastStopAbandonsOutputAndFinishes) {
+    // Nobody drains the row queue (the writer has stopped after a second signal): with the
+    // abandon flag set, workers give up on the rows that do not fit and the pipeline ends.
+    const auto pcap = make_capture(3000, 1000);
+    config::DaemonConfig cfg;
+    cfg.flow.profile = Profile::Cic2017;
+    cfg.pipeline.workers = 2;
+    cfg.flow.max_flows = 100000;
+    auto rows = output::make_row_queue(cfg.pipeline.workers);
+    auto source = open(pcap);
+    std::atomic<bool> abandon{true};
+    daemon::PipelineOptions options;
+    options.chunk_bytes = 1;
+    options.abandon_output = &abandon;
+    daemon::Pipeline pipeline(cfg, {source.get()}, *rows, options);
+    EXPECT_FALSE(pipeline.finished());
+    pipeline.start();
+    const daemon::PipelineResult r = pipeline.wait();
+    EXPECT_TRUE(pipeline.finished());
+    EXPECT_GT(r.stats.rows_abandoned, 0U);
+    EXPECT_EQ(r.stats.rows_queued + r.stats.rows_abandoned, r.flow.rows_emitted);
+    EXPECT_EQ(rows->size_approx(), r.stats.rows_queued) << "one row per chunk";
+}
+
+TEST(Shutdown, FinishedTurnsTrueWithoutWaiting) {
+    const auto pcap = make_capture(300, 50);
+    config::DaemonConfig cfg;
+    cfg.pipeline.workers = 2;
+    cfg.flow.max_flows = 10000;
+    auto rows = output::make_row_queue(cfg.pipeline.workers);
+    auto source = open(pcap);
+    daemon::Pipeline pipeline(cfg, {source.get()}, *rows);
+    std::atomic<bool> done{false};
+    std::thread writer([&] {
+        moodycamel::ConsumerToken token(*rows);
+        output::RowChunk chunk;
+        while (!done.load(std::memory_order_acquire)) {
+            dispatch::tsan_queue_acquire(rows.get());
+            rows->wait_dequeue_timed(token, chunk, 1000);
+            dispatch::tsan_queue_release(rows.get());
+        }
+    });
+    pipeline.start();
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!pipeline.finished() && std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    EXPECT_TRUE(pipeline.finished());
+    const daemon::PipelineResult r = pipeline.wait();
+    done.store(true, std::memory_order_release);
+    writer.join();
+    EXPECT_EQ(r.stats.worker_packets, r.stats.packets_decoded);
+}
+
+/// A live-like source: delivers a capture, with empty polls (0 frames, not at end) between
+/// batches, as a live source does when its poll interval passes without traffic.
+class PollingSource final : public capture::PacketSource {
+public:
+    explicit PollingSource(std::unique_ptr<capture::PacketSource> inner)
+        : PacketSource("polling"), inner_(std::move(inner)) {}
+    std::size_t next_batch(capture::RawBatch& batch) override {
+        if ((calls_++ % 3) == 0) {
+            return 0;  // an empty poll: at_end() stays false
+        }
+        const std::size_t n = inner_->next_batch(batch);
+        if (n == 0) {
+            finish();
+        }
+        add_packets(n);
+        return n;
+    }
+
+private:
+    std::unique_ptr<capture::PacketSource> inner_;
+    std::uint64_t calls_ = 0;
+};
+
+TEST(LiveInput, EachSourceGetsACaptureThread) {
+    // Two live sources (fanout sockets, NIC queues) never end on their own, so each has its own
+    // capture thread feeding its own lane of every worker's inbox. Flows here are split over
+    // two captures made with different seeds, so only the accounting is compared.
+    const auto pcap_a = make_capture(kSanitized ? 1000 : 5000, 500);
+    flowgen::TrafficConfig t;
+    t.flows = kSanitized ? 1000 : 5000;
+    t.concurrency = 500;
+    t.duration_s = 200;
+    t.seed = 99;
+    const auto pcap_b = flowgen::generate_pcap(t, flowgen::TsPrecision::Micro);
+    config::DaemonConfig cfg;
+    cfg.capture.source = config::CaptureSource::PcapLive;
+    cfg.pipeline.workers = 3;
+    cfg.flow.max_flows = 100000;
+    PollingSource a(open(pcap_a));
+    PollingSource b(open(pcap_b));
+    auto rows = output::make_row_queue(cfg.pipeline.workers);
+    daemon::PipelineOptions options;
+    options.expire_with_clock = false;
+    daemon::Pipeline pipeline(cfg, {&a, &b}, *rows, options);
+    EXPECT_EQ(pipeline.capture_lanes(), 2U);
+    EXPECT_NE(pipeline.layout().find("2 capture thread(s)"), std::string::npos)
+        << pipeline.layout();
+    std::atomic<bool> done{false};
+    std::uint64_t written = 0;
+    std::thread writer([&] {
+        moodycamel::ConsumerToken token(*rows);
+        output::RowChunk chunk;
+        for (;;) {
+            dispatch::tsan_queue_acquire(rows.get());
+            const bool got = rows->wait_dequeue_timed(token, chunk, 1000);
+            dispatch::tsan_queue_release(rows.get());
+            if (got) {
+                written += chunk.rows;
+            } else if (done.load(std::memory_order_acquire) && rows->size_approx() == 0) {
+                break;
+            }
+        }
+    });
+    pipeline.start();
+    const daemon::PipelineResult r = pipeline.wait();
+    done.store(true, std::memory_order_release);
+    writer.join();
+
+    auto ref_a = open(pcap_a);
+    auto ref_b = open(pcap_b);
+    const Rows one = reference_run(cfg, *ref_a);
+    const Rows two = reference_run(cfg, *ref_b);
+    EXPECT_EQ(r.stats.packets_read, one.frames + two.frames);
+    EXPECT_EQ(r.stats.packets_decoded, one.decoded + two.decoded);
+    EXPECT_EQ(r.stats.worker_packets, r.stats.packets_decoded);
+    EXPECT_EQ(written, r.flow.rows_emitted);
+    expect_every_flow_accounted(r.flow);
+    EXPECT_TRUE(r.capture_error.empty()) << r.capture_error;
+}
+
+TEST(LiveInput, MaxPacketsIsSharedByAllCaptureThreads) {
+    const auto pcap = make_capture(500, 100);
+    config::DaemonConfig cfg;
+    cfg.capture.source = config::CaptureSource::PcapLive;
+    cfg.capture.max_packets = 1500;
+    cfg.pipeline.workers = 2;
+    cfg.flow.max_flows = 10000;
+    PollingSource a(open(pcap));
+    PollingSource b(open(pcap));
+    daemon::PipelineOptions options;
+    options.expire_with_clock = false;
+    std::string csv;
+    const daemon::PipelineResult r = daemon::run_pipeline_to_memory(cfg, {&a, &b}, csv, options);
+    EXPECT_EQ(r.stats.packets_read, 1500U);
+    EXPECT_EQ(r.stats.worker_packets, r.stats.packets_decoded);
 }
 
 TEST(Layout, BadConfigurationsFailAtStartup) {

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Worker queues and the dispatcher: preallocated bounded queues, bulk delivery in per-worker
-// FIFO order, and the wait-on-full policy (nothing is dropped, waits are counted).
+// Worker inboxes and the dispatcher: preallocated bounded queues, bulk delivery in per-lane
+// FIFO order, several capture lanes into one worker, and the wait-on-full policy (nothing is
+// dropped, waits are counted).
 #include "dispatch/dispatcher.hpp"
 
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -22,22 +24,33 @@ decode::PacketMeta packet(std::int64_t serial) {
     return m;
 }
 
-/// Consumes `expected` packets from `queue` (with a consumer token) into `out`.
-void consume(PacketQueue& queue, std::size_t expected, std::vector<std::int64_t>& out,
-             std::chrono::microseconds pause_per_batch) {
-    ConsumerToken token(queue);
+/// Consumes `expected` packets from `inbox` (worker side) into `out`.
+void consume(WorkerInbox& inbox, std::size_t expected, std::vector<std::int64_t>& out) {
+    InboxReader reader(inbox);
     std::array<decode::PacketMeta, 64> buf;
     while (out.size() < expected) {
-        tsan_queue_acquire(&queue);
-        const std::size_t n = queue.wait_dequeue_bulk_timed(token, buf.data(), buf.size(), 100000);
-        tsan_queue_release(&queue);
+        const std::size_t n = reader.pop(buf.data(), buf.size(), 100000);
         for (std::size_t i = 0; i < n; ++i) {
             out.push_back(buf[i].ts_us);
         }
-        if (pause_per_batch.count() > 0) {
-            std::this_thread::sleep_for(pause_per_batch);
-        }
     }
+}
+
+std::vector<std::unique_ptr<WorkerInbox>> make_inboxes(std::size_t workers, std::size_t lanes,
+                                                       std::size_t capacity) {
+    std::vector<std::unique_ptr<WorkerInbox>> out;
+    for (std::size_t i = 0; i < workers; ++i) {
+        out.push_back(std::make_unique<WorkerInbox>(lanes, capacity));
+    }
+    return out;
+}
+
+std::vector<WorkerInbox*> pointers(const std::vector<std::unique_ptr<WorkerInbox>>& owned) {
+    std::vector<WorkerInbox*> out;
+    for (const auto& p : owned) {
+        out.push_back(p.get());
+    }
+    return out;
 }
 
 TEST(PacketQueue, IsBoundedAndNeverGrows) {
@@ -60,15 +73,37 @@ TEST(PacketQueue, RequiresAProducerToken) {
     EXPECT_FALSE(queue->try_enqueue(decode::PacketMeta{}));
 }
 
+TEST(WorkerInbox, SplitsCapacityOverLanesAndCountsPackets) {
+    WorkerInbox inbox(2, 1000);
+    ASSERT_EQ(inbox.lanes(), 2U);
+    std::array<decode::PacketMeta, 100> batch{};
+    std::array<std::size_t, 2> accepted{};
+    for (std::size_t lane = 0; lane < 2; ++lane) {
+        ProducerToken token(inbox.lane(lane));
+        while (inbox.try_push(lane, token, batch.data(), batch.size())) {
+            accepted[lane] += batch.size();
+            ASSERT_LT(accepted[lane], 100000U);
+        }
+        // Each lane has its own share: one full lane does not take the other's room.
+        EXPECT_GE(accepted[lane], 500U);
+        EXPECT_LE(accepted[lane], 500U + 2 * kPacketQueueBlock);
+    }
+    EXPECT_EQ(inbox.size_approx(), accepted[0] + accepted[1]);
+    InboxReader reader(inbox);
+    std::array<decode::PacketMeta, 256> out;
+    std::size_t taken = 0;
+    while (const std::size_t n = reader.try_pop(out.data(), out.size())) {
+        taken += n;
+    }
+    EXPECT_EQ(taken, accepted[0] + accepted[1]);
+    EXPECT_EQ(reader.pop(out.data(), out.size(), 1000), 0U) << "an empty inbox times out";
+}
+
 TEST(Dispatcher, DeliversEveryPacketInOrderPerWorker) {
     constexpr std::uint32_t kShards = 3;
     constexpr std::size_t kPackets = 50000;
-    std::vector<std::unique_ptr<PacketQueue>> owned;
-    std::vector<PacketQueue*> queues;
-    for (std::uint32_t i = 0; i < kShards; ++i) {
-        owned.push_back(make_packet_queue(4096));
-        queues.push_back(owned.back().get());
-    }
+    const auto owned = make_inboxes(kShards, 1, 4096);
+    const std::vector<WorkerInbox*> inboxes = pointers(owned);
     std::array<std::size_t, kShards> expected{};
     for (std::size_t i = 0; i < kPackets; ++i) {
         ++expected[(i * 7) % kShards];
@@ -76,12 +111,11 @@ TEST(Dispatcher, DeliversEveryPacketInOrderPerWorker) {
     std::array<std::vector<std::int64_t>, kShards> got;
     std::vector<std::thread> consumers;
     for (std::uint32_t s = 0; s < kShards; ++s) {
-        consumers.emplace_back(consume, std::ref(*queues[s]), expected[s], std::ref(got[s]),
-                               std::chrono::microseconds(0));
+        consumers.emplace_back(consume, std::ref(*inboxes[s]), expected[s], std::ref(got[s]));
     }
     DispatchCounters counters;
     {
-        Dispatcher dispatcher(queues, counters);
+        Dispatcher dispatcher(inboxes, 0, counters);
         for (std::size_t i = 0; i < kPackets; ++i) {
             dispatcher.push(static_cast<std::uint32_t>((i * 7) % kShards),
                             packet(static_cast<std::int64_t>(i)));
@@ -103,10 +137,57 @@ TEST(Dispatcher, DeliversEveryPacketInOrderPerWorker) {
     }
 }
 
+TEST(Dispatcher, SeveralLanesFeedOneWorkerEachInOrder) {
+    // Two capture threads (lanes) into two workers: every packet arrives once, and each lane's
+    // packets reach a worker in the order that lane sent them.
+    constexpr std::size_t kLanes = 2;
+    constexpr std::uint32_t kShards = 2;
+    constexpr std::int64_t kPerLane = 30000;
+    const auto owned = make_inboxes(kShards, kLanes, 1024);
+    const std::vector<WorkerInbox*> inboxes = pointers(owned);
+    std::array<std::vector<std::int64_t>, kShards> got;
+    std::vector<std::thread> consumers;
+    for (std::uint32_t s = 0; s < kShards; ++s) {
+        consumers.emplace_back(consume, std::ref(*inboxes[s]), static_cast<std::size_t>(kPerLane),
+                               std::ref(got[s]));
+    }
+    std::array<DispatchCounters, kLanes> counters;
+    std::vector<std::thread> producers;
+    for (std::size_t lane = 0; lane < kLanes; ++lane) {
+        producers.emplace_back([&, lane] {
+            Dispatcher dispatcher(inboxes, lane, counters[lane]);
+            for (std::int64_t i = 0; i < kPerLane; ++i) {
+                // Serial = lane * 1e6 + i; shard alternates.
+                dispatcher.push(static_cast<std::uint32_t>(i % kShards),
+                                packet(static_cast<std::int64_t>(lane) * 1'000'000 + i));
+            }
+            dispatcher.flush();
+        });
+    }
+    for (std::thread& t : producers) {
+        t.join();
+    }
+    for (std::thread& t : consumers) {
+        t.join();
+    }
+    for (std::uint32_t s = 0; s < kShards; ++s) {
+        ASSERT_EQ(got[s].size(), static_cast<std::size_t>(kPerLane));
+        std::array<std::int64_t, kLanes> previous{-1, -1};
+        for (const std::int64_t serial : got[s]) {
+            const auto lane = static_cast<std::size_t>(serial / 1'000'000);
+            const std::int64_t i = serial % 1'000'000;
+            ASSERT_LT(lane, kLanes);
+            EXPECT_EQ(static_cast<std::uint32_t>(i % kShards), s);
+            EXPECT_GT(i, previous[lane]);
+            previous[lane] = i;
+        }
+    }
+}
+
 TEST(Dispatcher, WaitsOnFullQueueAndDropsNothing) {
     constexpr std::size_t kPackets = 20000;
-    auto queue = make_packet_queue(512);
-    std::vector<PacketQueue*> queues{queue.get()};
+    const auto owned = make_inboxes(1, 1, 512);
+    const std::vector<WorkerInbox*> inboxes = pointers(owned);
     std::vector<std::int64_t> got;
     DispatchCounters counters;
     // The worker does not start before the producer has found its queue full and waited: the
@@ -117,10 +198,10 @@ TEST(Dispatcher, WaitsOnFullQueueAndDropsNothing) {
                std::chrono::steady_clock::now() < give_up) {
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
-        consume(*queue, kPackets, got, std::chrono::microseconds(0));
+        consume(*inboxes[0], kPackets, got);
     });
     {
-        Dispatcher dispatcher(queues, counters);
+        Dispatcher dispatcher(inboxes, 0, counters);
         for (std::size_t i = 0; i < kPackets; ++i) {
             dispatcher.push(0, packet(static_cast<std::int64_t>(i)));
         }
@@ -136,16 +217,16 @@ TEST(Dispatcher, WaitsOnFullQueueAndDropsNothing) {
 }
 
 TEST(Dispatcher, FlushSendsPartialStages) {
-    auto queue = make_packet_queue(1024);
-    std::vector<PacketQueue*> queues{queue.get()};
+    const auto owned = make_inboxes(1, 1, 1024);
+    const std::vector<WorkerInbox*> inboxes = pointers(owned);
     DispatchCounters counters;
-    Dispatcher dispatcher(queues, counters);
+    Dispatcher dispatcher(inboxes, 0, counters);
     for (int i = 0; i < 5; ++i) {
         dispatcher.push(0, packet(i));
     }
-    EXPECT_EQ(queue->size_approx(), 0U) << "staged packets must wait for a full stage or flush";
+    EXPECT_EQ(inboxes[0]->size_approx(), 0U) << "staged packets wait for a full stage or flush";
     dispatcher.flush();
-    EXPECT_EQ(queue->size_approx(), 5U);
+    EXPECT_EQ(inboxes[0]->size_approx(), 5U);
     EXPECT_EQ(counters.bulk_enqueues.load(), 1U);
     dispatcher.flush();
     EXPECT_EQ(counters.bulk_enqueues.load(), 1U) << "empty stages are not enqueued";

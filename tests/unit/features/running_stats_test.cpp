@@ -115,41 +115,51 @@ TEST(ActiveIdle, WorkedExampleOfSection35) {
 TEST(Bulk, FourPacketsMakeABulkAndOtherDirectionBreaksIt) {
     BulkState fwd;
     BulkState bwd;
+    Micros fwd_last = 0;
+    Micros bwd_last = 0;
     Micros t = 1'000'000;
     for (int i = 0; i < 4; ++i, t += 2000) {
-        fwd.update(t, 200, bwd.last);
+        fwd.update(t, 200, bwd_last, fwd_last);
     }
     EXPECT_EQ(fwd.bulks, 1u);
     EXPECT_EQ(fwd.total_packets, 4u);
     EXPECT_EQ(fwd.total_bytes, 800);
     EXPECT_EQ(fwd.total_duration, 6000);
-    bwd.update(t, 100, fwd.last);
-    fwd.update(t + 1000, 200, bwd.last);  // payload from the other side restarted the run
+    bwd.update(t, 100, fwd_last, bwd_last);
+    fwd.update(t + 1000, 200, bwd_last, fwd_last);  // the other side's payload restarted it
     EXPECT_EQ(fwd.run_packets, 1u);
     // Empty packets neither extend nor break a run.
-    fwd.update(t + 2000, 0, bwd.last);
+    fwd.update(t + 2000, 0, bwd_last, fwd_last);
     EXPECT_EQ(fwd.run_packets, 1u);
-    // A gap > 1 s starts a new run.
-    fwd.update(t + 3000, 10, bwd.last);
-    fwd.update(t + 3000 + 1'000'001, 10, bwd.last);
+    // A gap of exactly 1 s continues the run, a longer one starts a new run.
+    fwd.update(t + 1000 + 1'000'000, 10, bwd_last, fwd_last);
+    EXPECT_EQ(fwd.run_packets, 2u);
+    fwd.update(t + 1000 + 2'000'001, 10, bwd_last, fwd_last);
     EXPECT_EQ(fwd.run_packets, 1u);
 }
 
-TEST(RetransMemory, RemembersBoundedNumberOfSignatures) {
+TEST(RetransMemory, RemembersRecentSignaturesPerBucket) {
     RetransMemory r;
-    const auto f = [](std::uint32_t seq) {
-        return RetransMemory::fingerprint(true, seq, 7, 100, 512);
+    const auto h = [](std::uint32_t seq) {
+        return RetransMemory::signature_hash(seq, 7, 100, 512);
     };
-    EXPECT_FALSE(r.seen_before(f(1)));
-    EXPECT_TRUE(r.seen_before(f(1)));
-    EXPECT_NE(RetransMemory::fingerprint(true, 1, 7, 100, 512),
-              RetransMemory::fingerprint(false, 1, 7, 100, 512));
-    for (std::uint32_t s = 2; s < 2 + kRetransMemory; ++s) {
-        EXPECT_FALSE(r.seen_before(f(s)));
+    EXPECT_FALSE(r.seen_before(h(1), true));
+    EXPECT_TRUE(r.seen_before(h(1), true));
+    // The direction is part of the signature.
+    EXPECT_FALSE(r.seen_before(h(1), false));
+    EXPECT_TRUE(r.seen_before(h(1), false));
+    // Fill signature 1's bucket with kRetransPerBucket newer signatures: 1 is forgotten.
+    const std::uint32_t bucket = RetransMemory::bucket_of(h(1));
+    std::uint32_t added = 0;
+    for (std::uint32_t seq = 2; added < kRetransPerBucket; ++seq) {
+        if (RetransMemory::bucket_of(h(seq)) == bucket) {
+            EXPECT_FALSE(r.seen_before(h(seq), true));
+            ++added;
+        }
     }
-    // The ring holds the last kRetransMemory signatures: the first one is forgotten.
-    EXPECT_FALSE(r.seen_before(f(1)));
-    EXPECT_TRUE(r.seen_before(f(1 + kRetransMemory)));
+    EXPECT_FALSE(r.seen_before(h(1), true));
+    r.clear();
+    EXPECT_FALSE(r.seen_before(h(5), true));
 }
 
 }  // namespace
