@@ -1,21 +1,16 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Offline run loop and its command line (see offline_run.hpp). Single-threaded: the reader
+// Offline run loop (see offline_run.hpp). Single-threaded: the reader
 // fills a batch, the decoder turns it into PacketMeta, one FlowEngine consumes the batch and
 // hands finished flows to a sink that formats them straight into the output buffer.
 #include "daemon/offline_run.hpp"
 
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <exception>
 #include <memory>
 #include <span>
-#include <stdexcept>
 #include <string_view>
 #include <vector>
-
-#include <getopt.h>
 
 #include <fmt/format.h>
 
@@ -173,133 +168,6 @@ OfflineResult run_offline(const OfflineOptions& options) {
         result.csv = sink.take_text();
     }
     return result;
-}
-
-namespace {
-
-void print_usage(std::FILE* to) {
-    std::fputs(
-        "usage: flowmeterd -f CAPTURE -o OUT.csv [--profile cic2017|cic2018|v4|fixed]\n"
-        "                  [--ipv4-only] [--timezone ZONE] [-t SECONDS]\n"
-        "                  [--activity-timeout SECONDS] [--label TEXT]\n",
-        to);
-}
-
-bool parse_seconds(const char* text, Micros& out) {
-    char* end = nullptr;
-    errno = 0;
-    const double v = std::strtod(text, &end);
-    if (errno != 0 || end == text || *end != '\0' || !(v > 0) || v > 1e9) {
-        return false;
-    }
-    out = static_cast<Micros>(v * 1e6);
-    return true;
-}
-
-}  // namespace
-
-int offline_main(int argc, char** argv) {
-    enum : int { kOptProfile = 256, kOptIpv4Only, kOptTimezone, kOptActivity, kOptLabel, kOptHelp };
-    static const option kLong[] = {
-        {"file", required_argument, nullptr, 'f'},
-        {"output", required_argument, nullptr, 'o'},
-        {"timeout", required_argument, nullptr, 't'},
-        {"profile", required_argument, nullptr, kOptProfile},
-        {"ipv4-only", no_argument, nullptr, kOptIpv4Only},
-        {"timezone", required_argument, nullptr, kOptTimezone},
-        {"activity-timeout", required_argument, nullptr, kOptActivity},
-        {"label", required_argument, nullptr, kOptLabel},
-        {"help", no_argument, nullptr, kOptHelp},
-        {nullptr, 0, nullptr, 0},
-    };
-    OfflineOptions opt;
-    optind = 1;
-    int c = 0;
-    while ((c = getopt_long(argc, argv, "f:o:t:h", kLong, nullptr)) != -1) {
-        switch (c) {
-            case 'f':
-                opt.capture = optarg;
-                break;
-            case 'o':
-                opt.output = optarg;
-                break;
-            case 't':
-                if (!parse_seconds(optarg, opt.flow_timeout_us)) {
-                    std::fprintf(stderr, "flowmeterd: -t/--timeout \"%s\": expected seconds > 0\n",
-                                 optarg);
-                    return 2;
-                }
-                break;
-            case kOptActivity:
-                if (!parse_seconds(optarg, opt.activity_timeout_us)) {
-                    std::fprintf(stderr,
-                                 "flowmeterd: --activity-timeout \"%s\": expected seconds > 0\n",
-                                 optarg);
-                    return 2;
-                }
-                break;
-            case kOptProfile: {
-                const auto p = parse_profile(optarg);
-                if (!p) {
-                    std::fprintf(stderr,
-                                 "flowmeterd: --profile \"%s\": expected cic2017, cic2018, v4 or "
-                                 "fixed\n",
-                                 optarg);
-                    return 2;
-                }
-                opt.profile = *p;
-                break;
-            }
-            case kOptIpv4Only:
-                opt.ipv4_only = true;
-                break;
-            case kOptTimezone:
-                opt.timezone = optarg;
-                break;
-            case kOptLabel:
-                opt.label = optarg;
-                break;
-            case 'h':
-            case kOptHelp:
-                print_usage(stdout);
-                return 0;
-            default:
-                print_usage(stderr);
-                return 2;
-        }
-    }
-    if (optind != argc || opt.capture.empty() || opt.output.empty()) {
-        print_usage(stderr);
-        return 2;
-    }
-
-    OfflineResult r;
-    try {
-        r = run_offline(opt);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "flowmeterd: %s\n", e.what());
-        return 2;
-    }
-    if (!r.opened) {
-        std::fprintf(stderr, "flowmeterd: %s\n", r.error.c_str());
-        return 1;
-    }
-    std::fprintf(stderr,
-                 "total packets processed: %llu\nvalid flow packets: %llu\n"
-                 "active flows at end of input: %llu\ncompleted flows written: %llu\n",
-                 static_cast<unsigned long long>(r.frames_read),
-                 static_cast<unsigned long long>(r.packets_decoded),
-                 static_cast<unsigned long long>(r.flows_open_at_end),
-                 static_cast<unsigned long long>(r.rows_written));
-    for (const auto& [name, v] : r.counters) {
-        if (v != 0) {
-            std::fprintf(stderr, "%s: %llu\n", name.c_str(), static_cast<unsigned long long>(v));
-        }
-    }
-    if (!r.error.empty()) {
-        std::fprintf(stderr, "flowmeterd: %s\n", r.error.c_str());
-    }
-    return 0;
 }
 
 }  // namespace fm::daemon

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Offline run: one capture file through capture -> decode -> one flow engine -> CSV, on the
-// calling thread. It backs `flowmeterd -f CAPTURE -o OUT.csv` and the conformance tests, which
-// call run_offline() in-process with the same options the command line takes.
+// calling thread, with no queue, shard or thread in between. `flowmeterd -f` runs the
+// multithreaded pipeline (daemon/pipeline.hpp); this single-threaded path is its reference:
+// the conformance suite calls run_offline() in-process with the options the command line
+// takes, and the worker tests check that the pipeline writes the same rows for any number of
+// workers.
 #pragma once
 
 #include <cstdint>
@@ -41,10 +44,5 @@ struct OfflineResult {
 /// Runs the whole offline path. Never throws for input problems (see OfflineResult::error);
 /// throws std::runtime_error for bad options (unknown time zone).
 OfflineResult run_offline(const OfflineOptions& options);
-
-/// The command line: parses argv (getopt_long), runs, prints statistics to stderr. Returns the
-/// process exit status: 0, or non-zero when the input could not be read at all or the
-/// arguments are wrong.
-int offline_main(int argc, char** argv);
 
 }  // namespace fm::daemon

@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "common/tsan_sync.hpp"
 #include "decode/decode_status.hpp"
 #include "flow/flow_tuple.hpp"
 #include "output/csv_format.hpp"
@@ -64,13 +65,13 @@ public:
         rows_ = 0;
         // try_enqueue leaves the chunk untouched when the queue is full; then wait for the
         // writer (backpressure, never a drop) — unless a fast stop abandons the output.
-        dispatch::tsan_queue_acquire(&queue_);
+        tsan_queue_acquire(&queue_);
         bool queued = queue_.try_enqueue(token_, std::move(chunk));
+        tsan_queue_release(&queue_);
         if (FM_UNLIKELY(!queued)) {
             counters_.full_waits.add();
             queued = output::push_rows(queue_, token_, std::move(chunk), abandon_);
         }
-        dispatch::tsan_queue_release(&queue_);
         if (FM_LIKELY(queued)) {
             counters_.rows.add(rows);
             counters_.chunks.add();
@@ -590,17 +591,17 @@ PipelineResult run_pipeline_to_memory(const config::DaemonConfig& cfg,
             }
         };
         for (;;) {
-            dispatch::tsan_queue_acquire(rows.get());
+            tsan_queue_acquire(rows.get());
             const std::size_t n =
                 rows->wait_dequeue_bulk_timed(token, chunks.begin(), chunks.size(), 2000);
-            dispatch::tsan_queue_release(rows.get());
+            tsan_queue_release(rows.get());
             take(n);
             if (n == 0 && producers_done.load(std::memory_order_acquire)) {
                 for (;;) {
-                    dispatch::tsan_queue_acquire(rows.get());
+                    tsan_queue_acquire(rows.get());
                     const std::size_t m =
                         rows->try_dequeue_bulk(token, chunks.begin(), chunks.size());
-                    dispatch::tsan_queue_release(rows.get());
+                    tsan_queue_release(rows.get());
                     if (m == 0) {
                         break;
                     }

@@ -19,38 +19,10 @@
 #include <concurrentqueue/concurrentqueue.h>
 #include <concurrentqueue/lightweightsemaphore.h>
 
+#include "common/tsan_sync.hpp"
 #include "decode/packet_meta.hpp"
 
-#if defined(__SANITIZE_THREAD__)
-#define FM_TSAN_BUILD 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define FM_TSAN_BUILD 1
-#endif
-#endif
-#ifdef FM_TSAN_BUILD
-#include <sanitizer/tsan_interface.h>
-#endif
-
 namespace fm::dispatch {
-
-/// ThreadSanitizer builds only (no-ops otherwise): moodycamel hands a block the consumer has
-/// emptied back to its producer through relaxed atomics and std::atomic_thread_fence, which TSan
-/// does not model, so it would report every block reuse as a race (and spend most of a test run
-/// filtering those reports). Each queue operation in flowmeterd is bracketed by
-/// tsan_queue_acquire(&queue) before and tsan_queue_release(&queue) after, which tells TSan
-/// about that synchronization. It only adds edges between operations on the same queue.
-inline void tsan_queue_acquire([[maybe_unused]] const void* queue) noexcept {
-#ifdef FM_TSAN_BUILD
-    __tsan_acquire(const_cast<void*>(queue));
-#endif
-}
-
-inline void tsan_queue_release([[maybe_unused]] const void* queue) noexcept {
-#ifdef FM_TSAN_BUILD
-    __tsan_release(const_cast<void*>(queue));
-#endif
-}
 
 struct PacketQueueTraits : moodycamel::ConcurrentQueueDefaultTraits {
     /// 256 PacketMeta per block (about 20 KiB): a staging batch fills about one block, so a

@@ -6,9 +6,11 @@
 // otherwise "d.dddE<exp>" with at least one fraction digit and no '+' or leading zeros.
 #include "output/java_format.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <system_error>
 
@@ -45,9 +47,24 @@ void append_java_double(double v, fmt::memory_buffer& out) {
         append(out, std::signbit(v) ? "-0.0" : "0.0");
         return;
     }
+    // The text is composed here and appended once: memory_buffer::push_back checks its
+    // capacity per character, which showed in profiles of row formatting.
+    std::array<char, 48> text{};
+    char* o = text.data();
     if (v < 0) {
-        out.push_back('-');
+        *o++ = '-';
         v = -v;
+    }
+    // Fast path, common in flow rows (counts, byte totals, whole-µs times): a whole number in
+    // the plain range. Its shortest round-trip digits are its integer digits, since doubles
+    // there are spaced far closer than 1.
+    if (v >= 1.0 && v < 1e7 && v == static_cast<double>(static_cast<std::int64_t>(v))) {
+        // At most 8 characters (sign and 7 digits) before the ".0".
+        o = std::to_chars(o, text.data() + 16, static_cast<std::int64_t>(v)).ptr;
+        *o++ = '.';
+        *o++ = '0';
+        append(out, text.data(), static_cast<std::size_t>(o - text.data()));
+        return;
     }
     // Shortest round-trip digits in scientific form: "d[.ddd]e[+-]XX".
     std::array<char, 40> buf{};
@@ -71,32 +88,35 @@ void append_java_double(double v, fmt::memory_buffer& out) {
         if (exp10 >= 0) {
             const auto int_digits = static_cast<std::size_t>(exp10) + 1;
             for (std::size_t i = 0; i < int_digits; ++i) {
-                out.push_back(i < nd ? digits[i] : '0');
+                *o++ = i < nd ? digits[i] : '0';
             }
-            out.push_back('.');
+            *o++ = '.';
             if (nd > int_digits) {
-                append(out, digits.data() + int_digits, nd - int_digits);
+                o = std::copy(digits.data() + int_digits, digits.data() + nd, o);
             } else {
-                out.push_back('0');
+                *o++ = '0';
             }
         } else {
-            append(out, "0.");
+            *o++ = '0';
+            *o++ = '.';
             for (int i = 0; i < -exp10 - 1; ++i) {
-                out.push_back('0');
+                *o++ = '0';
             }
-            append(out, digits.data(), nd);
+            o = std::copy(digits.data(), digits.data() + nd, o);
         }
+        append(out, text.data(), static_cast<std::size_t>(o - text.data()));
         return;
     }
-    out.push_back(digits[0]);
-    out.push_back('.');
+    *o++ = digits[0];
+    *o++ = '.';
     if (nd > 1) {
-        append(out, digits.data() + 1, nd - 1);
+        o = std::copy(digits.data() + 1, digits.data() + nd, o);
     } else {
-        out.push_back('0');
+        *o++ = '0';
     }
-    out.push_back('E');
-    append_java_long(exp10, out);
+    *o++ = 'E';
+    o = std::to_chars(o, text.data() + text.size(), exp10).ptr;
+    append(out, text.data(), static_cast<std::size_t>(o - text.data()));
 }
 
 }  // namespace fm::output

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "common/tsan_sync.hpp"
 #include "output/output_log.hpp"
 
 namespace fm::output {
@@ -36,7 +37,13 @@ bool push_rows(RowQueue& queue, moodycamel::ProducerToken& token, RowChunk&& chu
     // behind frees blocks within microseconds.
     auto pause = std::chrono::microseconds(20);
     constexpr auto kMaxPause = std::chrono::microseconds(2000);
-    while (!queue.try_enqueue(token, std::move(chunk))) {
+    for (;;) {
+        tsan_queue_acquire(&queue);
+        const bool queued = queue.try_enqueue(token, std::move(chunk));
+        tsan_queue_release(&queue);
+        if (queued) {
+            break;
+        }
         if (abandon != nullptr && abandon->load(std::memory_order_relaxed)) {
             return false;
         }
@@ -213,7 +220,9 @@ void WriterThread::finish(bool fast) {
         moodycamel::ConsumerToken tok(queue_);
         std::vector<RowChunk> buf(kBulk);
         for (;;) {
+            tsan_queue_acquire(&queue_);
             const std::size_t n = queue_.try_dequeue_bulk(tok, buf.begin(), kBulk);
+            tsan_queue_release(&queue_);
             if (n == 0) {
                 break;
             }
@@ -290,7 +299,9 @@ void WriterThread::run() {
                     std::chrono::duration_cast<std::chrono::milliseconds>(next_retry_ - now),
                     std::chrono::milliseconds(1), opt_.poll_interval);
             }
+            tsan_queue_acquire(&queue_);
             n = queue_.wait_dequeue_bulk_timed(tok, buf.begin(), kBulk, timeout);
+            tsan_queue_release(&queue_);
             for (std::size_t i = 0; i < n; ++i) {
                 consume(std::move(buf[i]));
             }

@@ -10,6 +10,10 @@ analyze=$1
 root=$2
 binary=$3
 
+command -v "$analyze" >/dev/null 2>&1 || {
+    echo "systemd-analyze not found ($analyze): install the Debian package systemd" >&2
+    exit 1
+}
 [ -x "$binary" ] || { echo "not executable: $binary" >&2; exit 1; }
 binary=$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")  # meson passes it relative
 work=$(mktemp -d)

@@ -20,6 +20,7 @@
 
 #include "capture/capture_file_reader.hpp"
 #include "capture/packet_source.hpp"
+#include "common/tsan_sync.hpp"
 #include "daemon/pipeline.hpp"
 #include "dispatch/worker_queue.hpp"
 #include "flowgen/traffic_model.hpp"
@@ -276,9 +277,9 @@ TEST(Backpressure, FullQueuesWaitAndLoseNothing) {
         moodycamel::ConsumerToken token(*rows);
         output::RowChunk chunk;
         for (;;) {
-            dispatch::tsan_queue_acquire(rows.get());
+            tsan_queue_acquire(rows.get());
             const bool got = rows->wait_dequeue_timed(token, chunk, 1000);
-            dispatch::tsan_queue_release(rows.get());
+            tsan_queue_release(rows.get());
             if (got) {
                 csv += chunk.text;
                 written += chunk.rows;
@@ -340,9 +341,9 @@ TEST(Shutdown, FinishedTurnsTrueWithoutWaiting) {
         moodycamel::ConsumerToken token(*rows);
         output::RowChunk chunk;
         while (!done.load(std::memory_order_acquire)) {
-            dispatch::tsan_queue_acquire(rows.get());
+            tsan_queue_acquire(rows.get());
             rows->wait_dequeue_timed(token, chunk, 1000);
-            dispatch::tsan_queue_release(rows.get());
+            tsan_queue_release(rows.get());
         }
     });
     pipeline.start();
@@ -410,9 +411,9 @@ TEST(LiveInput, EachSourceGetsACaptureThread) {
         moodycamel::ConsumerToken token(*rows);
         output::RowChunk chunk;
         for (;;) {
-            dispatch::tsan_queue_acquire(rows.get());
+            tsan_queue_acquire(rows.get());
             const bool got = rows->wait_dequeue_timed(token, chunk, 1000);
-            dispatch::tsan_queue_release(rows.get());
+            tsan_queue_release(rows.get());
             if (got) {
                 written += chunk.rows;
             } else if (done.load(std::memory_order_acquire) && rows->size_approx() == 0) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <string>
 
@@ -48,6 +49,26 @@ TEST(JavaDouble, PlainRange) {
     EXPECT_EQ(jd(1111.111111111111), "1111.111111111111");
     EXPECT_EQ(jd(0.8333333333333334), "0.8333333333333334");
     EXPECT_EQ(jd(9999999.0), "9999999.0");
+    // Around the whole-number fast path and the plain range's upper end.
+    EXPECT_EQ(jd(1234567.0), "1234567.0");
+    EXPECT_EQ(jd(-42.0), "-42.0");
+    EXPECT_EQ(jd(9999999.5), "9999999.5");
+    EXPECT_EQ(jd(std::nextafter(1.0e7, 0.0)), "9999999.999999998");
+    EXPECT_EQ(jd(std::nextafter(1.0, 2.0)), "1.0000000000000002");
+    EXPECT_EQ(jd(std::nextafter(1.0, 0.0)), "0.9999999999999999");
+}
+
+TEST(JavaDouble, EveryPlainTextReadsBackToItsValue) {
+    // Whole numbers (the fast path) and their neighbours (the general path) in the plain
+    // range: the text parses back to the same double and has the plain shape.
+    for (double v = 1.0; v < 1.0e7; v = v * 3.0 + 1.0) {
+        for (const double x : {v, std::nextafter(v, 0.0), std::nextafter(v, 2.0e7)}) {
+            const std::string t = jd(x);
+            EXPECT_EQ(std::strtod(t.c_str(), nullptr), x) << t;
+            EXPECT_EQ(t.find('E'), std::string::npos) << t;
+            EXPECT_NE(t.find('.'), std::string::npos) << t;
+        }
+    }
 }
 
 TEST(JavaDouble, ScientificRange) {
