@@ -18,9 +18,12 @@
 #include <sys/un.h>
 
 #include "daemon_support.hpp"
+#include "notify_socket.hpp"
 
 namespace fm::daemon_test {
 namespace {
+
+using test_support::NotifySocket;
 
 constexpr std::size_t kPcapHeader = 24;
 constexpr std::size_t kRecordHeader = 16;
@@ -353,42 +356,6 @@ TEST_F(DaemonCli, BadFilterExits78AndUnknownInterfaceExits1) {
     EXPECT_EQ(flowmeterd({"-i", "fm-no-such-if0", "-o", tmp_.file("n.csv")}), 1) << output_;
     EXPECT_NE(output_.find("fm-no-such-if0"), std::string::npos) << output_;
 }
-
-/// A systemd notification socket (NOTIFY_SOCKET) that keeps every datagram.
-class NotifySocket {
-public:
-    explicit NotifySocket(std::string path) : path_(std::move(path)) {
-        fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        sockaddr_un addr{};
-        addr.sun_family = AF_UNIX;
-        std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path_.c_str());
-        if (fd_ < 0 || bind(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
-            throw std::runtime_error("cannot bind " + path_);
-        }
-    }
-    ~NotifySocket() { close(fd_); }
-    NotifySocket(const NotifySocket&) = delete;
-    NotifySocket& operator=(const NotifySocket&) = delete;
-
-    /// Every datagram that arrived so far.
-    std::vector<std::string> drain() {
-        std::vector<std::string> out;
-        pollfd p{fd_, POLLIN, 0};
-        while (poll(&p, 1, 0) == 1) {
-            char buf[4096];
-            const ssize_t n = recv(fd_, buf, sizeof buf, 0);
-            if (n <= 0) {
-                break;
-            }
-            out.emplace_back(buf, static_cast<std::size_t>(n));
-        }
-        return out;
-    }
-
-private:
-    std::string path_;
-    int fd_ = -1;
-};
 
 TEST_F(DaemonCli, TellsSystemdReadyWatchdogStoppingAndStatus) {
 #ifndef FM_HAVE_SYSTEMD

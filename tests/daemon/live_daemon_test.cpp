@@ -22,89 +22,17 @@
 
 #include "daemon_support.hpp"
 #include "live_support.hpp"
+#include "notify_socket.hpp"
 
 namespace fm::daemon_test {
 namespace {
 
+using test_support::NotifySocket;
+
 /// Rows of a flowmeterd CSV as signatures: flow identity plus the count-based columns.
 std::multiset<std::string> signatures(const Csv& csv) {
-    const std::vector<std::string> header = split_fields(csv.header);
-    std::map<std::string, std::size_t> col;
-    for (std::size_t i = 0; i < header.size(); ++i) {
-        col[header[i]] = i;
-    }
-    std::vector<std::string> wanted = {"Src IP", "Src Port", "Dst IP", "Dst Port", "Protocol"};
-    for (const features::Column c : live_test::kCountColumns) {
-        wanted.push_back(live_test::column_name(c));
-    }
-    std::multiset<std::string> out;
-    for (const std::string& row : csv.rows) {
-        const std::vector<std::string> f = split_fields(row);
-        std::string sig;
-        for (const std::string& name : wanted) {
-            const auto it = col.find(name);
-            if (it != col.end() && it->second < f.size()) {
-                sig += name + "=" + f[it->second] + " ";
-            }
-        }
-        out.insert(sig);
-    }
-    return out;
+    return live_test::csv_count_signatures(csv.header, csv.rows);
 }
-
-/// Offline signatures missing from `live` (a description, empty when none is missing).
-std::string missing_from(const std::multiset<std::string>& offline,
-                         std::multiset<std::string> live) {
-    std::size_t missing = 0;
-    std::string report;
-    for (const std::string& sig : offline) {
-        const auto it = live.find(sig);
-        if (it != live.end()) {
-            live.erase(it);
-        } else if (++missing <= 3) {
-            report += "\n  not captured: " + sig;
-        }
-    }
-    return missing == 0 ? std::string{}
-                        : std::to_string(missing) + " of " + std::to_string(offline.size()) +
-                              " offline rows missing" + report;
-}
-
-/// NOTIFY_SOCKET for the daemon: waits for READY=1.
-class NotifySocket {
-public:
-    explicit NotifySocket(std::string path) : path_(std::move(path)) {
-        fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        sockaddr_un addr{};
-        addr.sun_family = AF_UNIX;
-        std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path_.c_str());
-        if (fd_ < 0 || bind(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
-            throw std::runtime_error("cannot bind " + path_);
-        }
-    }
-    ~NotifySocket() { close(fd_); }
-    NotifySocket(const NotifySocket&) = delete;
-    NotifySocket& operator=(const NotifySocket&) = delete;
-
-    bool wait_for_message(const std::string& text, std::chrono::milliseconds limit) {
-        const auto end = Clock::now() + limit;
-        while (Clock::now() < end) {
-            pollfd p{fd_, POLLIN, 0};
-            if (poll(&p, 1, 50) == 1) {
-                char buf[4096];
-                const ssize_t n = recv(fd_, buf, sizeof buf, 0);
-                if (n > 0 && std::string(buf, static_cast<std::size_t>(n)) == text) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-private:
-    std::string path_;
-    int fd_ = -1;
-};
 
 /// Rows in the one .partial file of `dir` (0 when there is none).
 std::size_t partial_rows(const std::string& dir) {
@@ -195,7 +123,7 @@ TEST(DaemonLive, SighupAndSigtermWhileCapturingWithTwoSockets) {
         }
     } killer{d.pid};
 #ifdef FM_HAVE_SYSTEMD
-    ASSERT_TRUE(notify.wait_for_message("READY=1", std::chrono::seconds(20))) << slurp(log);
+    ASSERT_TRUE(notify.wait_for("READY=1", std::chrono::seconds(20))) << slurp(log);
 #else
     std::this_thread::sleep_for(std::chrono::seconds(3));
 #endif
@@ -231,7 +159,8 @@ TEST(DaemonLive, SighupAndSigtermWhileCapturingWithTwoSockets) {
         const Csv live = read_csv(out_dir + "/" + files[i]);
         EXPECT_EQ(live.header, offline[i].header);
         EXPECT_GE(live.rows.size(), offline[i].rows.size()) << files[i];
-        const std::string missing = missing_from(signatures(offline[i]), signatures(live));
+        const std::string missing =
+            live_test::missing_signatures(signatures(offline[i]), signatures(live));
         EXPECT_TRUE(missing.empty()) << files[i] << ": " << missing;
     }
     const std::string text = slurp(log);

@@ -30,9 +30,12 @@
 #include <gtest/gtest.h>
 
 #include "live_support.hpp"
+#include "notify_socket.hpp"
 
 namespace fm::live_test {
 namespace {
+
+using test_support::NotifySocket;
 
 std::string g_flowmeterd;
 
@@ -64,79 +67,14 @@ std::vector<std::string> split(const std::string& text, char sep) {
 
 /// The rows of a flowmeterd CSV as signatures: flow identity plus the count-based columns.
 std::multiset<std::string> csv_signatures(const std::string& path) {
-    const std::vector<std::string> lines = split(slurp(path), '\n');
+    std::vector<std::string> lines = split(slurp(path), '\n');
     if (lines.empty()) {
         throw std::runtime_error(path + ": empty");
     }
-    const std::vector<std::string> header = split(lines[0], ',');
-    std::map<std::string, std::size_t> col;
-    for (std::size_t i = 0; i < header.size(); ++i) {
-        col[header[i]] = i;
-    }
-    std::vector<std::string> wanted = {"Src IP", "Src Port", "Dst IP", "Dst Port", "Protocol"};
-    for (const features::Column c : kCountColumns) {
-        wanted.push_back(column_name(c));
-    }
-    std::multiset<std::string> sigs;
-    for (std::size_t l = 1; l < lines.size(); ++l) {
-        const std::vector<std::string> f = split(lines[l], ',');
-        std::string sig;
-        for (const std::string& name : wanted) {
-            const auto it = col.find(name);
-            if (it != col.end() && it->second < f.size()) {
-                sig += name + "=" + f[it->second] + " ";
-            }
-        }
-        sigs.insert(sig);
-    }
-    return sigs;
+    const std::string header = lines.front();
+    lines.erase(lines.begin());
+    return csv_count_signatures(header, lines);
 }
-
-/// A systemd-style notification socket (NOTIFY_SOCKET): flowmeterd sends READY=1 once its
-/// capture runs, which is the moment frames sent into the pair are certain to be seen. (An
-/// AF_PACKET socket appears in the namespace earlier, while libpcap still sets up the ring,
-/// and frames in that window are lost.)
-class NotifySocket {
-public:
-    explicit NotifySocket(std::string path) : path_(std::move(path)) {
-        fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        sockaddr_un addr{};
-        addr.sun_family = AF_UNIX;
-        std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path_.c_str());
-        if (fd_ < 0 || bind(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
-            throw std::runtime_error("cannot bind " + path_);
-        }
-    }
-    ~NotifySocket() {
-        close(fd_);
-        unlink(path_.c_str());
-    }
-    NotifySocket(const NotifySocket&) = delete;
-    NotifySocket& operator=(const NotifySocket&) = delete;
-
-    const std::string& path() const noexcept { return path_; }
-
-    /// Waits up to `limit` for a datagram containing READY=1.
-    bool wait_ready(std::chrono::milliseconds limit) {
-        const auto end = Clock::now() + limit;
-        while (Clock::now() < end) {
-            pollfd p{fd_, POLLIN, 0};
-            if (poll(&p, 1, 50) == 1) {
-                char buf[4096];
-                const ssize_t n = recv(fd_, buf, sizeof buf, 0);
-                if (n > 0 && std::string(buf, static_cast<std::size_t>(n)).find("READY=1") !=
-                                 std::string::npos) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-private:
-    std::string path_;
-    int fd_ = -1;
-};
 
 /// Starts flowmeterd with `args` inside the namespace; stdout and stderr go to `log`;
 /// NOTIFY_SOCKET names `notify`.
@@ -217,7 +155,7 @@ TEST(LiveCli, SigtermEndsALiveCaptureWithEveryOfflineFlowWritten) {
     ASSERT_GT(pid, 0);
 #ifdef FM_HAVE_SYSTEMD
     // Built with libsystemd: flowmeterd says READY=1 once its capture runs.
-    const bool ready = notify.wait_ready(std::chrono::seconds(20));
+    const bool ready = notify.wait_for("READY=1", std::chrono::seconds(20));
 #else
     // No notifications in this build: wait for the capture socket, then give libpcap time to
     // set up its ring.
@@ -248,21 +186,10 @@ TEST(LiveCli, SigtermEndsALiveCaptureWithEveryOfflineFlowWritten) {
     ASSERT_EQ(rc, 0) << "flowmeterd after SIGTERM:\n" << slurp(log);
 
     const std::multiset<std::string> offline = csv_signatures(offline_csv);
-    std::multiset<std::string> live = csv_signatures(live_csv);
+    const std::multiset<std::string> live = csv_signatures(live_csv);
     ASSERT_FALSE(offline.empty());
-    std::size_t missing = 0;
-    std::string report;
-    for (const std::string& sig : offline) {
-        const auto it = live.find(sig);
-        if (it != live.end()) {
-            live.erase(it);
-        } else if (++missing <= 3) {
-            report += "\n  not in live.csv: " + sig;
-        }
-    }
-    EXPECT_EQ(missing, 0u) << missing << " of " << offline.size() << " rows" << report
-                           << "\nflowmeterd log:\n"
-                           << slurp(log);
+    const std::string missing = missing_signatures(offline, live);
+    EXPECT_TRUE(missing.empty()) << missing << "\nflowmeterd log:\n" << slurp(log);
 }
 
 }  // namespace

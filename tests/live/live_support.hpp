@@ -395,6 +395,64 @@ inline std::string count_signature(const features::FeatureRow& r) {
     return s;
 }
 
+/// Data rows of a flowmeterd CSV (fields split at commas; the CSV has no quoting) as
+/// signatures: flow identity plus every count-based column, found by the header's names.
+inline std::multiset<std::string> csv_count_signatures(const std::string& header_line,
+                                                       const std::vector<std::string>& rows) {
+    const auto split = [](const std::string& line) {
+        std::vector<std::string> out(1);
+        for (const char c : line) {
+            if (c == ',') {
+                out.emplace_back();
+            } else if (c != '\r') {
+                out.back() += c;
+            }
+        }
+        return out;
+    };
+    const std::vector<std::string> header = split(header_line);
+    std::map<std::string, std::size_t> col;
+    for (std::size_t i = 0; i < header.size(); ++i) {
+        col[header[i]] = i;
+    }
+    std::vector<std::string> wanted = {"Src IP", "Src Port", "Dst IP", "Dst Port", "Protocol"};
+    for (const features::Column c : kCountColumns) {
+        wanted.push_back(column_name(c));
+    }
+    std::multiset<std::string> sigs;
+    for (const std::string& row : rows) {
+        const std::vector<std::string> f = split(row);
+        std::string sig;
+        for (const std::string& name : wanted) {
+            const auto it = col.find(name);
+            if (it != col.end() && it->second < f.size()) {
+                sig += name + "=" + f[it->second] + " ";
+            }
+        }
+        sigs.insert(sig);
+    }
+    return sigs;
+}
+
+/// Signatures of `offline` missing from `live` (as multisets): a description naming the first
+/// few, empty when none is missing.
+inline std::string missing_signatures(const std::multiset<std::string>& offline,
+                                      std::multiset<std::string> live) {
+    std::size_t missing = 0;
+    std::string report;
+    for (const std::string& sig : offline) {
+        const auto it = live.find(sig);
+        if (it != live.end()) {
+            live.erase(it);
+        } else if (++missing <= 3) {
+            report += "\n  not captured: " + sig;
+        }
+    }
+    return missing == 0 ? std::string{}
+                        : std::to_string(missing) + " of " + std::to_string(offline.size()) +
+                              " offline rows missing" + report;
+}
+
 /// Every row of `expected` must be in `actual` with the same count-based columns (as a
 /// multiset). Returns a description of what is missing, empty when nothing is.
 inline std::string missing_rows(const std::vector<features::FeatureRow>& expected,
