@@ -45,6 +45,24 @@ std::unique_ptr<capture::CaptureFileReader> open(const std::vector<std::uint8_t>
         std::span<const std::uint8_t>(pcap.data(), pcap.size()), "generated");
 }
 
+/// Reads the row queue as the writer thread would, handing each chunk to `take`, until `done`
+/// is set and the queue is empty.
+template <typename Take>
+void read_rows_until_done(output::RowQueue& rows, const std::atomic<bool>& done, Take take) {
+    moodycamel::ConsumerToken token(rows);
+    output::RowChunk chunk;
+    for (;;) {
+        tsan_queue_acquire(&rows);
+        const bool got = rows.wait_dequeue_timed(token, chunk, 1000);
+        tsan_queue_release(&rows);
+        if (got) {
+            take(chunk);
+        } else if (done.load(std::memory_order_acquire) && rows.size_approx() == 0) {
+            return;
+        }
+    }
+}
+
 /// Every flow the engines created has ended, and exactly the ones the profile writes were
 /// emitted (the others are the single-packet flows the profile suppresses).
 void expect_every_flow_accounted(const flow::FlowCounters& c) {
@@ -274,21 +292,10 @@ TEST(Backpressure, FullQueuesWaitAndLoseNothing) {
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
-        moodycamel::ConsumerToken token(*rows);
-        output::RowChunk chunk;
-        for (;;) {
-            tsan_queue_acquire(rows.get());
-            const bool got = rows->wait_dequeue_timed(token, chunk, 1000);
-            tsan_queue_release(rows.get());
-            if (got) {
-                csv += chunk.text;
-                written += chunk.rows;
-                continue;
-            }
-            if (done.load(std::memory_order_acquire) && rows->size_approx() == 0) {
-                break;
-            }
-        }
+        read_rows_until_done(*rows, done, [&](const output::RowChunk& chunk) {
+            csv += chunk.text;
+            written += chunk.rows;
+        });
     });
     pipeline.start();
     const daemon::PipelineResult r = pipeline.wait();
@@ -337,15 +344,7 @@ TEST(Shutdown, FinishedTurnsTrueWithoutWaiting) {
     auto source = open(pcap);
     daemon::Pipeline pipeline(cfg, {source.get()}, *rows);
     std::atomic<bool> done{false};
-    std::thread writer([&] {
-        moodycamel::ConsumerToken token(*rows);
-        output::RowChunk chunk;
-        while (!done.load(std::memory_order_acquire)) {
-            tsan_queue_acquire(rows.get());
-            rows->wait_dequeue_timed(token, chunk, 1000);
-            tsan_queue_release(rows.get());
-        }
-    });
+    std::thread writer([&] { read_rows_until_done(*rows, done, [](const output::RowChunk&) {}); });
     pipeline.start();
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (!pipeline.finished() && std::chrono::steady_clock::now() < give_up) {
@@ -408,18 +407,8 @@ TEST(LiveInput, EachSourceGetsACaptureThread) {
     std::atomic<bool> done{false};
     std::uint64_t written = 0;
     std::thread writer([&] {
-        moodycamel::ConsumerToken token(*rows);
-        output::RowChunk chunk;
-        for (;;) {
-            tsan_queue_acquire(rows.get());
-            const bool got = rows->wait_dequeue_timed(token, chunk, 1000);
-            tsan_queue_release(rows.get());
-            if (got) {
-                written += chunk.rows;
-            } else if (done.load(std::memory_order_acquire) && rows->size_approx() == 0) {
-                break;
-            }
-        }
+        read_rows_until_done(*rows, done,
+                             [&](const output::RowChunk& chunk) { written += chunk.rows; });
     });
     pipeline.start();
     const daemon::PipelineResult r = pipeline.wait();
