@@ -493,6 +493,11 @@ bool DpdkCapture::hardware_rss(std::uint16_t port) const noexcept {
     return false;
 }
 
+bool DpdkCapture::flows_partitioned_by_queue() const noexcept {
+    // Two ports (a tap's two directions, say) may see the two halves of one flow.
+    return ports_.size() == 1 && ports_.front().rss && ports_.front().queues > 1;
+}
+
 std::vector<DpdkPortStats> DpdkCapture::port_stats() const {
     std::vector<DpdkPortStats> out;
     out.reserve(ports_.size());

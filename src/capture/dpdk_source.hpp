@@ -159,6 +159,10 @@ public:
     std::uint16_t queues_of(std::uint16_t port) const noexcept;
     /// True when `port` spreads flows over its queues with symmetric RSS.
     bool hardware_rss(std::uint16_t port) const noexcept;
+    /// True when every flow, both directions, arrives on exactly one queue source: a single
+    /// port with symmetric RSS over several queues. The pipeline can then run to completion
+    /// (one worker per queue, no software hand-off).
+    bool flows_partitioned_by_queue() const noexcept;
 
     /// rte_eth_stats_get of every port. Any thread (control plane).
     std::vector<DpdkPortStats> port_stats() const;

@@ -115,6 +115,16 @@ public:
         return source_ != config::CaptureSource::PcapFile;
     }
 
+    /// True when each source receives whole flows only (DPDK queues of one port spread by
+    /// symmetric hardware RSS), so that workers can read their sources themselves.
+    bool flows_partitioned() const noexcept {
+#ifdef FM_HAVE_DPDK
+        return dpdk_ != nullptr && dpdk_->flows_partitioned_by_queue();
+#else
+        return false;
+#endif
+    }
+
     std::vector<capture::PacketSource*> sources() const {
         std::vector<capture::PacketSource*> out;
         for (const auto& f : files_) {
@@ -354,6 +364,19 @@ int run(const CliResult& cli) {
     std::atomic<bool> abandon_output{false};
     PipelineOptions pipeline_options;
     pipeline_options.abandon_output = &abandon_output;
+    // Hardware RSS already keeps each flow on one queue: with one worker per queue, each
+    // worker polls its own queue and the software hand-off is left out (run to completion).
+    if (inputs.flows_partitioned()) {
+        if (cfg.pipeline.workers == sources.size()) {
+            pipeline_options.run_to_completion = true;
+        } else {
+            log->info(
+                "hardware RSS spreads flows over {} queues; with pipeline.workers {} the "
+                "capture threads hand packets to the workers in software (set pipeline.workers "
+                "to {} to let each worker read its own queue)",
+                sources.size(), cfg.pipeline.workers, sources.size());
+        }
+    }
     Pipeline pipeline(cfg, sources, *rows, pipeline_options);
     log->info("{}", pipeline.layout());
 

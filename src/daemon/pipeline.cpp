@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <cerrno>
 #include <cstring>
 #include <exception>
@@ -167,10 +168,19 @@ Pipeline::Pipeline(const config::DaemonConfig& cfg, std::vector<capture::PacketS
         lanes_.push_back(std::make_unique<CaptureLane>(cfg.decode));
         lanes_.back()->sources = sources_;
     }
-    for (std::uint32_t i = 0; i < workers_; ++i) {
-        inboxes_.push_back(
-            std::make_unique<dispatch::WorkerInbox>(lanes_.size(), cfg.pipeline.queue_capacity));
-        inbox_ptrs_.push_back(inboxes_.back().get());
+    if (options_.run_to_completion) {
+        if (lanes_.size() != workers_) {
+            throw PipelineError(
+                fmt::format("pipeline: run to completion needs one worker per capture lane, got {} "
+                            "worker(s) for {} lane(s)",
+                            workers_, lanes_.size()));
+        }
+    } else {
+        for (std::uint32_t i = 0; i < workers_; ++i) {
+            inboxes_.push_back(std::make_unique<dispatch::WorkerInbox>(
+                lanes_.size(), cfg.pipeline.queue_capacity));
+            inbox_ptrs_.push_back(inboxes_.back().get());
+        }
     }
     worker_counters_ = std::make_unique<flow::WorkerCounters[]>(workers_);
     handoff_counters_ = std::make_unique<OutputHandoffCounters[]>(workers_);
@@ -218,14 +228,23 @@ void Pipeline::start() {
 
     for (std::uint32_t i = 0; i < workers_; ++i) {
         OutputHandoffCounters& handoff = handoff_counters_[i];
-        flow_workers_.push_back(std::make_unique<flow::FlowWorker>(
-            cfg_.flow, wopt, *inboxes_[i], input_done_, worker_counters_[i], [this, &handoff] {
-                return std::make_unique<CsvChunkSink>(cfg_, rows_, handoff, options_.chunk_bytes,
-                                                      options_.abandon_output);
-            }));
+        auto make_sink = [this, &handoff] {
+            return std::make_unique<CsvChunkSink>(cfg_, rows_, handoff, options_.chunk_bytes,
+                                                  options_.abandon_output);
+        };
+        if (options_.run_to_completion) {
+            flow_workers_.push_back(std::make_unique<flow::FlowWorker>(
+                cfg_.flow, wopt, [this, i] { return std::make_unique<LaneFeed>(*this, i); },
+                worker_counters_[i], make_sink));
+        } else {
+            flow_workers_.push_back(std::make_unique<flow::FlowWorker>(
+                cfg_.flow, wopt, *inboxes_[i], input_done_, worker_counters_[i], make_sink));
+        }
     }
     workers_running_.store(workers_, std::memory_order_relaxed);
-    lanes_running_.store(lanes_.size(), std::memory_order_relaxed);
+    // Run to completion: no capture thread; each worker reads its lane.
+    const std::size_t capture_threads = options_.run_to_completion ? 0 : lanes_.size();
+    lanes_running_.store(capture_threads, std::memory_order_relaxed);
 
     // The last thread to finish (capture lanes and workers together) publishes finished_.
     auto worker_done = [this] {
@@ -283,7 +302,7 @@ void Pipeline::start() {
     std::size_t lanes_started = 0;
     if (failure.empty()) {
         try {
-            for (std::size_t l = 0; l < lanes_.size(); ++l) {
+            for (std::size_t l = 0; l < capture_threads; ++l) {
                 lanes_[l]->thread = std::thread([this, l] {
                     name_this_thread(lanes_.size() == 1 ? std::string("fm-capture")
                                                         : fmt::format("fm-capture-{}", l));
@@ -310,6 +329,94 @@ void Pipeline::start() {
     }
     started_ = true;
 }
+
+/// Run to completion: the worker's feed reads its lane's sources and decodes on the worker
+/// thread, with the capture thread's rules (stop flag, shared max_packets budget, one source
+/// after another, errors kept in the lane) and its counters.
+class Pipeline::LaneFeed final : public flow::PacketFeed {
+public:
+    LaneFeed(Pipeline& pipeline, std::size_t lane_index)
+        : p_(pipeline), lane_(*pipeline.lanes_[lane_index]) {}
+
+    std::size_t pop(decode::PacketMeta* out, [[maybe_unused]] std::size_t max,
+                    std::int64_t /*wait_us: a live source waits its own poll interval*/) override {
+        assert(max >= capture::RawBatch::kCapacity);
+        // Batches that decode to nothing (all frames skipped) are read past here, so the
+        // worker's idle path runs only when the source itself had nothing.
+        while (!done_) {
+            const std::size_t n = read(out);
+            if (n != 0 || !read_anything_) {
+                return n;
+            }
+        }
+        return 0;
+    }
+    std::size_t try_pop(decode::PacketMeta*, std::size_t) override {
+        return 0;  // nothing is buffered: pop() hands over every packet it decodes
+    }
+    bool input_done() const noexcept override { return done_; }
+
+private:
+    // A whole source batch always fits the worker's batch, so read() never has to keep frames
+    // for a later call.
+    static_assert(flow::FlowWorker::kDequeueBatch >= capture::RawBatch::kCapacity);
+
+    /// One next_batch() of the current source, decoded into `out`, which holds
+    /// FlowWorker::kDequeueBatch packets. read_anything_: the source gave frames or ended.
+    std::size_t read(decode::PacketMeta* out) noexcept {
+        read_anything_ = false;
+        try {
+            if (next_ >= lane_.sources.size() || p_.stop_requested()) {
+                done_ = true;
+                return 0;
+            }
+            capture::PacketSource* source = lane_.sources[next_];
+            std::size_t n = source->next_batch(lane_.raw);
+            if (n == 0) {
+                if (source->at_end()) {
+                    if (source->failed()) {
+                        lane_.source_errors.push_back(source->error());
+                    }
+                    ++next_;
+                    read_anything_ = true;  // go on with the next source at once
+                }
+                return 0;
+            }
+            read_anything_ = true;
+            const std::size_t allowed = p_.take_budget(n);
+            if (allowed < n || p_.budget_spent()) {
+                n = allowed;  // capture.max_packets reached (shared by all lanes)
+                done_ = true;
+            }
+            std::size_t decoded = 0;
+            std::uint64_t bytes = 0;
+            for (std::size_t i = 0; i < n; ++i) {
+                bytes += lane_.raw.packets[i].wire_len;
+                if (lane_.decoder.decode(lane_.raw.packets[i], out[decoded]) ==
+                    decode::DecodeStatus::Ok) {
+                    ++decoded;
+                }
+            }
+            lane_.capture.packets.add(n);
+            lane_.capture.bytes.add(bytes);
+            lane_.capture.decoded.add(decoded);
+            lane_.capture.batches.add();
+            return decoded;
+        } catch (const std::exception& e) {
+            lane_.error = e.what();
+        } catch (...) {
+            lane_.error = "unknown exception while reading a capture lane";
+        }
+        done_ = true;
+        return 0;
+    }
+
+    Pipeline& p_;
+    CaptureLane& lane_;
+    std::size_t next_ = 0;  ///< index of the source being read
+    bool done_ = false;
+    bool read_anything_ = false;
+};
 
 void Pipeline::capture_main(std::size_t lane_index) noexcept {
     CaptureLane& lane = *lanes_[lane_index];
@@ -389,7 +496,9 @@ PipelineResult Pipeline::wait() {
     // input_done set by the last one); then every worker has pumped its inbox dry, drained its
     // table and flushed its rows to the writer queue.
     for (const auto& lane : lanes_) {
-        lane->thread.join();
+        if (lane->thread.joinable()) {
+            lane->thread.join();
+        }
     }
     for (std::thread& t : worker_threads_) {
         t.join();
@@ -534,6 +643,13 @@ std::string Pipeline::layout() const {
     std::string pinning = "not pinned";
     if (!cfg_.pipeline.cpu_affinity.empty()) {
         pinning = fmt::format("pinned to CPUs {}", fmt::join(cfg_.pipeline.cpu_affinity, ","));
+    }
+    if (options_.run_to_completion) {
+        return fmt::format(
+            "pipeline: run to completion, {} flow worker(s) each reading its own capture lane "
+            "({}), 1 writer; {} flows per shard, profile {}",
+            workers_, pinning, (cfg_.flow.max_flows + workers_ - 1) / workers_,
+            to_string(cfg_.flow.profile));
     }
     return fmt::format(
         "pipeline: {} capture thread(s), {} flow worker(s) ({}), 1 writer; worker queues of {} "

@@ -13,7 +13,9 @@
 // its engine exists), C. Stop order: stop the sources -> flush the dispatchers -> workers pump
 // their inboxes and drain() their tables -> the writer drains -> close. Capture files are read
 // by one capture thread; live input gets one capture thread per source (fanout socket, NIC
-// queue), each with its own decoder, dispatcher and lane in every worker's inbox.
+// queue), each with its own decoder, dispatcher and lane in every worker's inbox. With run to
+// completion (NIC queues spread by symmetric hardware RSS, one worker per queue) there is no
+// capture thread and no packet queue: each worker reads and decodes its own queue.
 #pragma once
 
 #include <atomic>
@@ -124,6 +126,12 @@ struct PipelineOptions {
     /// (its rows are lost, and counted). Set it when the writer stops draining (second
     /// signal) so the workers can finish. May be null.
     const std::atomic<bool>* abandon_output = nullptr;
+    /// Run to completion: worker i reads and decodes capture lane i itself, with no capture
+    /// thread and no packet queue in between. Only correct when each lane's flows are its own
+    /// (every packet of a flow, either direction, arrives on the same lane): NIC queues of one
+    /// port spread by symmetric hardware RSS, or a single lane. Needs one worker per lane
+    /// (PipelineError otherwise).
+    bool run_to_completion = false;
 };
 
 class Pipeline {
@@ -175,8 +183,10 @@ public:
     std::string layout() const;
 
     std::uint32_t workers() const noexcept { return workers_; }
-    /// Capture threads: 1 for capture files, one per source for live input.
+    /// Capture lanes: 1 for capture files, one per source for live input.
     std::size_t capture_lanes() const noexcept { return lanes_.size(); }
+    /// True when the workers read their lanes themselves (PipelineOptions::run_to_completion).
+    bool runs_to_completion() const noexcept { return options_.run_to_completion; }
 
 private:
     /// One capture thread and what it owns.
@@ -194,6 +204,9 @@ private:
         std::string error;
         std::thread thread;
     };
+
+    /// Worker i's feed in run-to-completion mode: reads and decodes lane i (pipeline.cpp).
+    class LaneFeed;
 
     void capture_main(std::size_t lane) noexcept;
     bool stop_requested() const noexcept;

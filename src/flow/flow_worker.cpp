@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// FlowWorker thread loop: bulk dequeue -> FlowEngine::process -> (live input) clock-driven
-// expiry -> rows to the worker's sink; at end of input: pump the inbox, drain, flush.
+// FlowWorker thread loop: bulk dequeue from the feed -> FlowEngine::process -> (live input)
+// clock-driven expiry -> rows to the worker's sink; at end of input: pump the inbox, drain, flush.
 #include "flow/flow_worker.hpp"
 
 #include <algorithm>
@@ -29,10 +29,16 @@ Micros coarse_monotonic_us() noexcept {
 FlowWorker::FlowWorker(const config::FlowConfig& flow, FlowWorkerOptions options,
                        dispatch::WorkerInbox& inbox, const std::atomic<bool>& input_done,
                        WorkerCounters& counters, SinkFactory make_sink)
+    : FlowWorker(
+          flow, options,
+          [&inbox, &input_done] { return std::make_unique<InboxFeed>(inbox, input_done); },
+          counters, std::move(make_sink)) {}
+
+FlowWorker::FlowWorker(const config::FlowConfig& flow, FlowWorkerOptions options,
+                       FeedFactory make_feed, WorkerCounters& counters, SinkFactory make_sink)
     : flow_(flow),
       options_(options),
-      inbox_(inbox),
-      input_done_(input_done),
+      make_feed_(std::move(make_feed)),
       counters_(counters),
       make_sink_(std::move(make_sink)) {}
 
@@ -42,12 +48,12 @@ void FlowWorker::run(const std::function<void(const std::string& error)>& on_rea
     // Everything this thread owns is created here, on this thread (STYLE 4.6).
     std::unique_ptr<WorkerRowSink> sink;
     std::unique_ptr<FlowEngine> engine;
-    std::unique_ptr<dispatch::InboxReader> reader;
+    std::unique_ptr<PacketFeed> feed;
     try {
+        feed = make_feed_();
         sink = make_sink_();
         engine = std::make_unique<FlowEngine>(flow_, *sink,
                                               std::max<std::size_t>(options_.table_capacity, 1));
-        reader = std::make_unique<dispatch::InboxReader>(inbox_);
         buffer_ = std::make_unique<decode::PacketMeta[]>(kDequeueBatch);
     } catch (const std::exception& e) {
         on_ready(std::string("flow worker setup: ") + e.what());
@@ -61,16 +67,16 @@ void FlowWorker::run(const std::function<void(const std::string& error)>& on_rea
     }
     const auto idle_wait = static_cast<std::int64_t>(options_.idle_wait_us);
     for (;;) {
-        const std::size_t n = reader->pop(buffer_.get(), kDequeueBatch, idle_wait);
+        const std::size_t n = feed->pop(buffer_.get(), kDequeueBatch, idle_wait);
         if (n != 0) {
             process(*engine, {buffer_.get(), n});
             continue;
         }
         // The producers set input_done (release) only after their last enqueue, so once it is
         // seen (acquire) every packet is in the inbox: pump until empty (moodycamel sample).
-        if (input_done_.load(std::memory_order_acquire)) {
+        if (feed->input_done()) {
             std::size_t m = 0;
-            while ((m = reader->try_pop(buffer_.get(), kDequeueBatch)) != 0) {
+            while ((m = feed->try_pop(buffer_.get(), kDequeueBatch)) != 0) {
                 process(*engine, {buffer_.get(), m});
             }
             break;

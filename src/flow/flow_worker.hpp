@@ -4,6 +4,10 @@
 // consumer tokens, and hands finished rows to a sink that is also created on its thread (the
 // pipeline's sink formats them into CSV text there, so formatting scales with the workers).
 //
+// Where the packets come from is a PacketFeed: normally the worker's inbox, which the capture
+// threads fill (InboxFeed); with run to completion (a NIC queue per worker, spread by symmetric
+// hardware RSS) the worker reads and decodes its queue itself (daemon/pipeline.cpp).
+//
 // Threads share only: the inbox, the `input_done` flag, and the counter block, which
 // the stats reporter reads with relaxed loads. Shutdown: once the producer has flushed and set
 // `input_done`, the worker pumps its inbox until empty, drains its table and flushes its sink.
@@ -64,17 +68,58 @@ struct FlowWorkerOptions {
     MonotonicClock clock = &coarse_monotonic_us;  ///< injectable for tests
 };
 
+/// A worker's packet input, used by the worker thread only (one virtual call per batch).
+class PacketFeed {
+public:
+    virtual ~PacketFeed() = default;
+    /// Up to `max` packets, waiting at most about `wait_us` when none is ready; 0 when none
+    /// came (a quiet input, or the input is done).
+    virtual std::size_t pop(decode::PacketMeta* out, std::size_t max, std::int64_t wait_us) = 0;
+    /// Up to `max` packets that are ready, without waiting (pumping at the end of input).
+    virtual std::size_t try_pop(decode::PacketMeta* out, std::size_t max) = 0;
+    /// True once every packet still to come is ready for try_pop: the worker then pumps the
+    /// feed dry and drains its table.
+    virtual bool input_done() const noexcept = 0;
+};
+
+/// The usual feed: the worker's inbox, filled by the capture threads, which set `input_done`
+/// (release) after their last enqueue.
+class InboxFeed final : public PacketFeed {
+public:
+    InboxFeed(dispatch::WorkerInbox& inbox, const std::atomic<bool>& input_done)
+        : reader_(inbox), input_done_(input_done) {}
+    std::size_t pop(decode::PacketMeta* out, std::size_t max, std::int64_t wait_us) override {
+        return reader_.pop(out, max, wait_us);
+    }
+    std::size_t try_pop(decode::PacketMeta* out, std::size_t max) override {
+        return reader_.try_pop(out, max);
+    }
+    bool input_done() const noexcept override {
+        return input_done_.load(std::memory_order_acquire);
+    }
+
+private:
+    dispatch::InboxReader reader_;
+    const std::atomic<bool>& input_done_;
+};
+
 class FlowWorker {
 public:
     using SinkFactory = std::function<std::unique_ptr<WorkerRowSink>()>;
+    using FeedFactory = std::function<std::unique_ptr<PacketFeed>()>;
 
     /// Packets dequeued per bulk call; also the engine's batch.
     static constexpr std::size_t kDequeueBatch = 256;
 
-    /// Borrows `inbox`, `input_done` and `counters`, which must outlive run(). `make_sink` is
-    /// called once, on the worker thread, before the engine is created.
+    /// Reads `inbox` (an InboxFeed). Borrows `inbox`, `input_done` and `counters`, which must
+    /// outlive run(). `make_sink` is called once, on the worker thread, before the engine is
+    /// created.
     FlowWorker(const config::FlowConfig& flow, FlowWorkerOptions options,
                dispatch::WorkerInbox& inbox, const std::atomic<bool>& input_done,
+               WorkerCounters& counters, SinkFactory make_sink);
+    /// A worker with its own feed: `make_feed` is called once, on the worker thread, before
+    /// the sink and the engine are created. Borrows `counters`.
+    FlowWorker(const config::FlowConfig& flow, FlowWorkerOptions options, FeedFactory make_feed,
                WorkerCounters& counters, SinkFactory make_sink);
     ~FlowWorker();
 
@@ -95,8 +140,7 @@ private:
 
     config::FlowConfig flow_;
     FlowWorkerOptions options_;
-    dispatch::WorkerInbox& inbox_;
-    const std::atomic<bool>& input_done_;
+    FeedFactory make_feed_;
     WorkerCounters& counters_;
     SinkFactory make_sink_;
 
