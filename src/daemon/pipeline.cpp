@@ -216,6 +216,19 @@ bool Pipeline::budget_spent() const noexcept {
     return max != 0 && budget_used_.load(std::memory_order_relaxed) >= max;
 }
 
+std::size_t Pipeline::read_frames(CaptureLane& lane, capture::PacketSource& source, bool& last) {
+    std::size_t n = source.next_batch(lane.raw);
+    if (n == 0) {
+        return 0;
+    }
+    const std::size_t allowed = take_budget(n);
+    if (allowed < n || budget_spent()) {
+        n = allowed;  // capture.max_packets reached (shared by all lanes)
+        last = true;
+    }
+    return n;
+}
+
 void Pipeline::start() {
     if (started_) {
         throw PipelineError("pipeline: started twice");
@@ -371,7 +384,9 @@ private:
                 return 0;
             }
             capture::PacketSource* source = lane_.sources[next_];
-            std::size_t n = source->next_batch(lane_.raw);
+            bool last = false;
+            const std::size_t n = p_.read_frames(lane_, *source, last);
+            done_ = last;
             if (n == 0) {
                 if (source->at_end()) {
                     if (source->failed()) {
@@ -383,11 +398,6 @@ private:
                 return 0;
             }
             read_anything_ = true;
-            const std::size_t allowed = p_.take_budget(n);
-            if (allowed < n || p_.budget_spent()) {
-                n = allowed;  // capture.max_packets reached (shared by all lanes)
-                done_ = true;
-            }
             std::size_t decoded = 0;
             std::uint64_t bytes = 0;
             for (std::size_t i = 0; i < n; ++i) {
@@ -397,10 +407,7 @@ private:
                     ++decoded;
                 }
             }
-            lane_.capture.packets.add(n);
-            lane_.capture.bytes.add(bytes);
-            lane_.capture.decoded.add(decoded);
-            lane_.capture.batches.add();
+            lane_.count_batch(n, bytes, decoded);
             return decoded;
         } catch (const std::exception& e) {
             lane_.error = e.what();
@@ -432,17 +439,12 @@ void Pipeline::capture_main(std::size_t lane_index) noexcept {
                     stop = true;
                     break;
                 }
-                std::size_t n = source->next_batch(lane.raw);
+                const std::size_t n = read_frames(lane, *source, stop);
                 if (n == 0) {
-                    if (source->at_end()) {
+                    if (source->at_end() || stop) {
                         break;
                     }
                     continue;  // a live source's poll interval passed without frames
-                }
-                const std::size_t allowed = take_budget(n);
-                if (allowed < n || budget_spent()) {
-                    n = allowed;  // capture.max_packets reached (shared by all lanes)
-                    stop = true;
                 }
                 std::uint64_t decoded = 0;
                 std::uint64_t bytes = 0;
@@ -460,10 +462,7 @@ void Pipeline::capture_main(std::size_t lane_index) noexcept {
                         dispatch::flow_hash(t.src_ip, t.dst_ip, t.src_port, t.dst_port, t.ipv6);
                     dispatcher.push(shard_map_(hash), meta);
                 }
-                lane.capture.packets.add(n);
-                lane.capture.bytes.add(bytes);
-                lane.capture.decoded.add(decoded);
-                lane.capture.batches.add();
+                lane.count_batch(n, bytes, decoded);
                 // Bounded latency on a quiet link: nothing waits in a stage past its batch.
                 dispatcher.flush();
             }

@@ -203,6 +203,14 @@ private:
         std::vector<std::string> source_errors;
         std::string error;
         std::thread thread;
+
+        /// Counts one batch of `frames` frames (wire `bytes`), `decoded` of them decoded.
+        void count_batch(std::size_t frames, std::uint64_t bytes, std::uint64_t decoded) noexcept {
+            capture.packets.add(frames);
+            capture.bytes.add(bytes);
+            capture.decoded.add(decoded);
+            capture.batches.add();
+        }
     };
 
     /// Worker i's feed in run-to-completion mode: reads and decodes lane i (pipeline.cpp).
@@ -214,6 +222,10 @@ private:
     /// processed (n, fewer, or 0 when the budget is spent).
     std::size_t take_budget(std::size_t n) noexcept;
     bool budget_spent() const noexcept;
+    /// next_batch() of `source` into the lane's RawBatch, cut to the max_packets budget;
+    /// sets `last` once the budget is spent. 0: no frames (a quiet poll, the end of the
+    /// source, or no budget left). Throws what the source throws.
+    std::size_t read_frames(CaptureLane& lane, capture::PacketSource& source, bool& last);
 
     const config::DaemonConfig& cfg_;
     std::vector<capture::PacketSource*> sources_;

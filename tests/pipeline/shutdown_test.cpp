@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <unistd.h>
@@ -380,17 +381,23 @@ private:
     std::uint64_t calls_ = 0;
 };
 
-TEST(LiveInput, EachSourceGetsACaptureThread) {
-    // Two live sources (fanout sockets, NIC queues) never end on their own, so each has its own
-    // capture thread feeding its own lane of every worker's inbox. Flows here are split over
-    // two captures made with different seeds, so only the accounting is compared.
-    const auto pcap_a = make_capture(kSanitized ? 1000 : 5000, 500);
+/// Two captures of different flows (different seeds), as two RSS queues or fanout sockets
+/// would see them.
+std::pair<std::vector<std::uint8_t>, std::vector<std::uint8_t>> two_captures() {
     flowgen::TrafficConfig t;
     t.flows = kSanitized ? 1000 : 5000;
     t.concurrency = 500;
     t.duration_s = 200;
     t.seed = 99;
-    const auto pcap_b = flowgen::generate_pcap(t, flowgen::TsPrecision::Micro);
+    return {make_capture(t.flows, t.concurrency),
+            flowgen::generate_pcap(t, flowgen::TsPrecision::Micro)};
+}
+
+TEST(LiveInput, EachSourceGetsACaptureThread) {
+    // Two live sources (fanout sockets, NIC queues) never end on their own, so each has its own
+    // capture thread feeding its own lane of every worker's inbox. Flows here are split over
+    // two captures made with different seeds, so only the accounting is compared.
+    const auto [pcap_a, pcap_b] = two_captures();
     config::DaemonConfig cfg;
     cfg.capture.source = config::CaptureSource::PcapLive;
     cfg.pipeline.workers = 3;
@@ -470,13 +477,7 @@ TEST(RunToCompletion, OneLaneOneWorkerGivesTheSingleThreadedRowsInOrder) {
 TEST(RunToCompletion, EachWorkerReadsItsOwnLiveLane) {
     // Two live lanes whose flows are disjoint (two captures with different seeds), as RSS
     // queues are: every row of each capture's own single-threaded run, and nothing else.
-    const auto pcap_a = make_capture(kSanitized ? 1000 : 5000, 500);
-    flowgen::TrafficConfig t;
-    t.flows = kSanitized ? 1000 : 5000;
-    t.concurrency = 500;
-    t.duration_s = 200;
-    t.seed = 99;
-    const auto pcap_b = flowgen::generate_pcap(t, flowgen::TsPrecision::Micro);
+    const auto [pcap_a, pcap_b] = two_captures();
     config::DaemonConfig cfg;
     cfg.capture.source = config::CaptureSource::PcapLive;
     cfg.pipeline.workers = 2;
