@@ -28,6 +28,8 @@
 
 #include <gtest/gtest.h>
 
+#include "text_files.hpp"
+
 namespace fm::daemon_test {
 
 namespace fs = std::filesystem;
@@ -83,50 +85,12 @@ private:
     fs::path path_;
 };
 
+using test_support::split_fields;
+using test_support::split_lines;
+using test_support::write_file;
+
 inline std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw std::runtime_error(path + ": cannot open");
-    }
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-inline void write_file(const std::string& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out) {
-        throw std::runtime_error(path + ": cannot write");
-    }
-}
-
-/// Lines without their '\n'; a last line without '\n' counts too.
-inline std::vector<std::string> split_lines(const std::string& text) {
-    std::vector<std::string> lines;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        std::size_t end = text.find('\n', start);
-        if (end == std::string::npos) {
-            end = text.size();
-        }
-        lines.push_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-    return lines;
-}
-
-inline std::vector<std::string> split_fields(const std::string& line) {
-    std::vector<std::string> fields;
-    std::size_t start = 0;
-    for (;;) {
-        const std::size_t end = line.find(',', start);
-        fields.push_back(line.substr(start, end == std::string::npos ? end : end - start));
-        if (end == std::string::npos) {
-            return fields;
-        }
-        start = end + 1;
-    }
+    return test_support::read_file(path);
 }
 
 /// A started program. Its standard output and error go to one log file.

@@ -17,6 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "text_files.hpp"
+
 namespace fm::integration {
 
 /// A fresh directory under $TMPDIR (or /tmp), removed with its contents on destruction.
@@ -77,42 +79,8 @@ inline int run_program(const std::vector<std::string>& argv, const std::string& 
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-inline std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw std::runtime_error(path + ": cannot open");
-    }
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-/// Splits text into lines (without the '\n'); a final line without '\n' counts too.
-inline std::vector<std::string> split_lines(const std::string& text) {
-    std::vector<std::string> lines;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        std::size_t end = text.find('\n', start);
-        if (end == std::string::npos) {
-            end = text.size();
-        }
-        lines.push_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-    return lines;
-}
-
-inline std::vector<std::string> split_fields(const std::string& line, char sep = ',') {
-    std::vector<std::string> fields;
-    std::size_t start = 0;
-    while (true) {
-        const std::size_t end = line.find(sep, start);
-        fields.push_back(line.substr(start, end == std::string::npos ? end : end - start));
-        if (end == std::string::npos) {
-            return fields;
-        }
-        start = end + 1;
-    }
-}
+using test_support::read_file;
+using test_support::split_fields;
+using test_support::split_lines;
 
 }  // namespace fm::integration
