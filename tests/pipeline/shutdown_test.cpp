@@ -393,6 +393,27 @@ std::pair<std::vector<std::uint8_t>, std::vector<std::uint8_t>> two_captures() {
             flowgen::generate_pcap(t, flowgen::TsPrecision::Micro)};
 }
 
+/// Checks what a pipeline run over both captures of two_captures() must account for (every
+/// frame read and decoded, every decoded packet processed, every flow ended, no capture error)
+/// and returns the rows of the two captures' single-threaded runs together.
+std::vector<std::string> expect_both_captures_accounted(const daemon::PipelineResult& r,
+                                                        const config::DaemonConfig& cfg,
+                                                        const std::vector<std::uint8_t>& pcap_a,
+                                                        const std::vector<std::uint8_t>& pcap_b) {
+    auto ref_a = open(pcap_a);
+    auto ref_b = open(pcap_b);
+    const Rows one = reference_run(cfg, *ref_a);
+    const Rows two = reference_run(cfg, *ref_b);
+    EXPECT_EQ(r.stats.packets_read, one.frames + two.frames);
+    EXPECT_EQ(r.stats.packets_decoded, one.decoded + two.decoded);
+    EXPECT_EQ(r.stats.worker_packets, r.stats.packets_decoded);
+    expect_every_flow_accounted(r.flow);
+    EXPECT_TRUE(r.capture_error.empty()) << r.capture_error;
+    std::vector<std::string> lines = one.lines;
+    lines.insert(lines.end(), two.lines.begin(), two.lines.end());
+    return lines;
+}
+
 TEST(LiveInput, EachSourceGetsACaptureThread) {
     // Two live sources (fanout sockets, NIC queues) never end on their own, so each has its own
     // capture thread feeding its own lane of every worker's inbox. Flows here are split over
@@ -422,16 +443,8 @@ TEST(LiveInput, EachSourceGetsACaptureThread) {
     done.store(true, std::memory_order_release);
     writer.join();
 
-    auto ref_a = open(pcap_a);
-    auto ref_b = open(pcap_b);
-    const Rows one = reference_run(cfg, *ref_a);
-    const Rows two = reference_run(cfg, *ref_b);
-    EXPECT_EQ(r.stats.packets_read, one.frames + two.frames);
-    EXPECT_EQ(r.stats.packets_decoded, one.decoded + two.decoded);
-    EXPECT_EQ(r.stats.worker_packets, r.stats.packets_decoded);
+    expect_both_captures_accounted(r, cfg, pcap_a, pcap_b);
     EXPECT_EQ(written, r.flow.rows_emitted);
-    expect_every_flow_accounted(r.flow);
-    EXPECT_TRUE(r.capture_error.empty()) << r.capture_error;
 }
 
 TEST(LiveInput, MaxPacketsIsSharedByAllCaptureThreads) {
@@ -490,18 +503,10 @@ TEST(RunToCompletion, EachWorkerReadsItsOwnLiveLane) {
     std::string csv;
     const daemon::PipelineResult r = daemon::run_pipeline_to_memory(cfg, {&a, &b}, csv, options);
 
-    auto ref_a = open(pcap_a);
-    auto ref_b = open(pcap_b);
-    const Rows one = reference_run(cfg, *ref_a);
-    const Rows two = reference_run(cfg, *ref_b);
-    std::vector<std::string> expected = one.lines;
-    expected.insert(expected.end(), two.lines.begin(), two.lines.end());
+    const std::vector<std::string> expected =
+        expect_both_captures_accounted(r, cfg, pcap_a, pcap_b);
     EXPECT_TRUE(same_multiset(split_lines(csv), expected));
-    EXPECT_EQ(r.stats.packets_read, one.frames + two.frames);
-    EXPECT_EQ(r.stats.worker_packets, r.stats.packets_decoded);
     EXPECT_EQ(r.stats.packets_dispatched, 0U);
-    expect_every_flow_accounted(r.flow);
-    EXPECT_TRUE(r.capture_error.empty()) << r.capture_error;
 }
 
 TEST(RunToCompletion, StopAndMaxPacketsActAsWithCaptureThreads) {
