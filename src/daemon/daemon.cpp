@@ -10,7 +10,7 @@
 //   output writer (directory checked) -> writer queue -> writer thread -> pipeline: workers,
 //   then capture thread(s) -> READY=1.
 // Stop order (graceful: end of input, -c reached, or the first SIGTERM/SIGINT):
-//   STOPPING=1 -> pipeline.request_stop() and request_stop() on every source -> capture threads
+//   STOPPING=1 -> Run::request_stop() (pipeline and every source) -> capture threads
 //   flush their dispatchers and end -> workers pump their queues dry and drain their tables
 //   (every open flow is ended and written) -> writer thread writes what is queued, closes and
 //   renames the file -> final statistics -> destruction in reverse order of construction.
@@ -38,12 +38,6 @@
 #include <spdlog/spdlog.h>
 
 #include "capture/capture_error.hpp"
-#include "capture/capture_file_reader.hpp"
-#include "capture/packet_source.hpp"
-#include "capture/pcap_live_source.hpp"
-#ifdef FM_HAVE_DPDK
-#include "capture/dpdk_source.hpp"
-#endif
 #include "config/config.hpp"
 #include "config/config_loader.hpp"
 #include "daemon/cli.hpp"
@@ -51,20 +45,17 @@
 #include "daemon/list_interfaces.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/notify.hpp"
-#include "daemon/pipeline.hpp"
 #include "daemon/progress.hpp"
+#include "daemon/run.hpp"
 #include "daemon/signals.hpp"
 #include "daemon/stats_reporter.hpp"
-#include "output/csv_format.hpp"
 #include "output/rotating_csv_writer.hpp"
-#include "output/writer_thread.hpp"
 
 namespace fm::daemon {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using NamedCounters = std::vector<std::pair<std::string, std::uint64_t>>;
 
 /// Longest sleep of the control loop: bounds how late it notices the end of the pipeline (and
 /// so how long an offline run lingers after its last row), a redraw or a notification due.
@@ -76,184 +67,6 @@ constexpr std::chrono::seconds kStatusPeriod{5};
 /// At a fast stop, how long the workers may take to give up their rows after the writer has
 /// closed its file, before the process exits without them.
 constexpr std::chrono::seconds kFastStopGrace{2};
-
-/// The capture sources of one run, owned here and lent to the pipeline as PacketSource
-/// pointers; they outlive it. Built on the control thread; request_stop(), drops() and
-/// named_counters() may be called while capture threads read the sources.
-class Inputs {
-public:
-    /// Opens what `cfg` names. Capture files that cannot be opened are left out and listed in
-    /// open_errors(); live sources throw capture::CaptureError.
-    explicit Inputs(const config::CaptureConfig& cfg) : source_(cfg.source) {
-        switch (cfg.source) {
-            case config::CaptureSource::PcapFile:
-                for (const std::string& path : cfg.files) {
-                    auto reader = std::make_unique<capture::CaptureFileReader>(path);
-                    if (reader->is_open()) {
-                        files_.push_back(std::move(reader));
-                    } else {
-                        open_errors_.push_back(reader->error());
-                    }
-                }
-                break;
-            case config::CaptureSource::PcapLive:
-                pcap_ = capture::open_pcap_live(cfg);
-                break;
-            case config::CaptureSource::Dpdk:
-#ifdef FM_HAVE_DPDK
-                dpdk_ = std::make_unique<capture::DpdkCapture>(cfg);
-#else
-                // config::validate() rejects this combination; kept for a library caller.
-                throw capture::CaptureError(capture::CaptureError::Kind::Config,
-                                            "capture.source dpdk: built without DPDK");
-#endif
-                break;
-        }
-    }
-
-    bool live() const noexcept {
-        return source_ != config::CaptureSource::PcapFile;
-    }
-
-    /// True when each source receives whole flows only (DPDK queues of one port spread by
-    /// symmetric hardware RSS), so that workers can read their sources themselves.
-    bool flows_partitioned() const noexcept {
-#ifdef FM_HAVE_DPDK
-        return dpdk_ != nullptr && dpdk_->flows_partitioned_by_queue();
-#else
-        return false;
-#endif
-    }
-
-    std::vector<capture::PacketSource*> sources() const {
-        std::vector<capture::PacketSource*> out;
-        for (const auto& f : files_) {
-            out.push_back(f.get());
-        }
-        for (const auto& p : pcap_) {
-            out.push_back(p.get());
-        }
-#ifdef FM_HAVE_DPDK
-        if (dpdk_) {
-            for (capture::PacketSource* s : dpdk_->sources()) {
-                out.push_back(s);
-            }
-        }
-#endif
-        return out;
-    }
-
-    /// Summed size of the capture files (progress), 0 for live input.
-    std::uint64_t input_total() const noexcept {
-        std::uint64_t total = 0;
-        for (const auto& f : files_) {
-            total += f->size_bytes();
-        }
-        return total;
-    }
-
-    /// Wakes capture threads blocked in a live source; they then see at_end(). Any thread.
-    void request_stop() noexcept {
-        for (const auto& p : pcap_) {
-            p->request_stop();
-        }
-#ifdef FM_HAVE_DPDK
-        if (dpdk_) {
-            dpdk_->request_stop();
-        }
-#endif
-    }
-
-    /// Frames the kernel or the NIC dropped before flowmeterd saw them.
-    std::uint64_t drops() const {
-        std::uint64_t n = 0;
-        for (const auto& p : pcap_) {
-            n += p->drops();
-        }
-#ifdef FM_HAVE_DPDK
-        if (dpdk_) {
-            n += dpdk_->drops();
-        }
-#endif
-        return n;
-    }
-
-    /// capture.* counters of the live sources (summed over the sockets of a fanout group).
-    NamedCounters named_counters() const {
-        NamedCounters out;
-        for (const auto& p : pcap_) {
-            for (auto& [name, value] : p->named_counters()) {
-                add_counter(out, name, value);
-            }
-        }
-#ifdef FM_HAVE_DPDK
-        if (dpdk_) {
-            for (auto& [name, value] : dpdk_->named_counters()) {
-                add_counter(out, name, value);
-            }
-        }
-#endif
-        return out;
-    }
-
-    /// Reads the kernel counters once more for the final statistics. Only after the capture
-    /// threads have stopped (PcapLiveSource::refresh_stats is a source-thread call).
-    void refresh_stats() noexcept {
-        for (const auto& p : pcap_) {
-            p->refresh_stats();
-        }
-    }
-
-    /// Startup log lines: one per live socket or DPDK port.
-    std::vector<std::string> describe() const {
-        std::vector<std::string> out;
-        for (const auto& p : pcap_) {
-            out.push_back(p->describe());
-        }
-#ifdef FM_HAVE_DPDK
-        if (dpdk_) {
-            for (std::string& line : dpdk_->describe()) {
-                out.push_back(std::move(line));
-            }
-        }
-#endif
-        return out;
-    }
-
-    const std::vector<std::string>& open_errors() const noexcept {
-        return open_errors_;
-    }
-
-    static void add_counter(NamedCounters& out, const std::string& name, std::uint64_t value) {
-        for (auto& [n, v] : out) {
-            if (n == name) {
-                v += value;
-                return;
-            }
-        }
-        out.emplace_back(name, value);
-    }
-
-private:
-    config::CaptureSource source_;
-    std::vector<std::unique_ptr<capture::CaptureFileReader>> files_;
-    std::vector<std::unique_ptr<capture::PcapLiveSource>> pcap_;
-#ifdef FM_HAVE_DPDK
-    std::unique_ptr<capture::DpdkCapture> dpdk_;
-#endif
-    std::vector<std::string> open_errors_;
-};
-
-/// The stats reporter's and the progress line's view of the whole run.
-StatsSnapshot take_snapshot(const Pipeline& pipeline, const output::WriterThread& writer,
-                            const Inputs& inputs) {
-    StatsSnapshot s = stats_snapshot(pipeline, writer.stats());
-    s.capture_drops = inputs.drops();
-    for (auto& [name, value] : inputs.named_counters()) {
-        s.details.emplace_back(std::move(name), value);
-    }
-    return s;
-}
 
 /// One line for the startup log: where packets come from and where rows go.
 std::string describe_run(const config::DaemonConfig& cfg) {
@@ -293,16 +106,9 @@ void log_final_stats(spdlog::logger& log, StatsSnapshot s, const PipelineResult*
              result != nullptr ? result->flow.ended_drain : s.flows_active);
     log.info("completed flows written: {}", s.rows_written);
     if (result != nullptr) {
-        // The engine counters (flow.ended_*, …) are only known once the workers have joined.
-        for (const auto& [name, value] : result->counters) {
-            bool seen = false;
-            for (const auto& [n, v] : s.details) {
-                seen = seen || n == name;
-            }
-            if (!seen) {
-                s.details.emplace_back(name, value);
-            }
-        }
+        // Every counter of every stage, final (the engines' flow.* are only known once the
+        // workers have joined).
+        s.details = result->counters;
     }
     for (const std::string& line : format_final_stats(s, seconds)) {
         log.info("{}", line);
@@ -337,52 +143,26 @@ int run(const CliResult& cli) {
     log->log(interactive ? spdlog::level::debug : spdlog::level::info,
              "effective configuration:\n{}", config::to_yaml(cfg));
 
-    Inputs inputs(cfg.capture);
+    Run session(cfg);
+    const Inputs& inputs = session.inputs();
     for (const std::string& e : inputs.open_errors()) {
         capture_log->error("{}", e);
-    }
-    const std::vector<capture::PacketSource*> sources = inputs.sources();
-    if (sources.empty()) {
-        log->critical("no capture file could be opened; nothing was written");
-        return kExitFailure;
     }
     for (const std::string& line : inputs.describe()) {
         capture_log->info("{}", line);
     }
-
-    const output::CsvFormatter formatter(cfg.flow.profile, cfg.output.timezone, cfg.output.label);
-    output::RotatingCsvWriter writer(cfg.output, formatter.header() + "\n");
-
-    // Declaration order = start order; destruction runs in reverse (pipeline first, then the
-    // writer thread, the queue between them, the sources, the writer).
-    const std::unique_ptr<output::RowQueue> rows = Pipeline::make_row_queue(cfg.pipeline.workers);
-    output::WriterThreadOptions writer_options;
-    writer_options.hold_max_bytes = cfg.output.hold_max_bytes;
-    output::WriterThread writer_thread(*rows, writer, writer_options);
-    // Set at a fast stop, when the writer no longer takes rows: workers then give up waiting
-    // for room in its queue instead of blocking for ever.
-    std::atomic<bool> abandon_output{false};
-    PipelineOptions pipeline_options;
-    pipeline_options.abandon_output = &abandon_output;
-    // Hardware RSS already keeps each flow on one queue: with one worker per queue, each
-    // worker polls its own queue and the software hand-off is left out (run to completion).
-    if (inputs.flows_partitioned()) {
-        if (cfg.pipeline.workers == sources.size()) {
-            pipeline_options.run_to_completion = true;
-        } else {
-            log->info(
-                "hardware RSS spreads flows over {} queues; with pipeline.workers {} the "
-                "capture threads hand packets to the workers in software (set pipeline.workers "
-                "to {} to let each worker read its own queue)",
-                sources.size(), cfg.pipeline.workers, sources.size());
-        }
+    const std::size_t n_sources = session.sources().size();
+    if (inputs.flows_partitioned() && cfg.pipeline.workers != n_sources) {
+        log->info(
+            "hardware RSS spreads flows over {} queues; with pipeline.workers {} the capture "
+            "threads hand packets to the workers in software (set pipeline.workers to {} to let "
+            "each worker read its own queue)",
+            n_sources, cfg.pipeline.workers, n_sources);
     }
-    Pipeline pipeline(cfg, sources, *rows, pipeline_options);
-    log->info("{}", pipeline.layout());
+    log->info("{}", session.pipeline().layout());
 
     const auto started = Clock::now();
-    writer_thread.start();
-    pipeline.start();
+    session.start();
     // The sources exist and the capture threads run: from now on every frame is seen.
     notifier.ready();
     const std::optional<std::chrono::microseconds> watchdog = notifier.watchdog_period();
@@ -395,14 +175,12 @@ int run(const CliResult& cli) {
     PipelineResult result;
     std::atomic<bool> finished{false};
     std::thread finisher([&] {
-        result = pipeline.wait();
-        inputs.refresh_stats();  // capture threads have stopped
-        writer_thread.stop();
+        result = session.wait();
         finished.store(true, std::memory_order_release);
     });
 
     auto snapshot = [&] {
-        return take_snapshot(pipeline, writer_thread, inputs);
+        return session.snapshot();
     };
     const bool show_progress = interactive && !inputs.live() && ProgressMeter::stderr_is_tty();
     ProgressMeter progress(inputs.input_total(), show_progress);
@@ -415,29 +193,27 @@ int run(const CliResult& cli) {
     auto next_progress = started + kProgressTick;
     auto next_status = started + kStatusPeriod;
     auto next_watchdog = started + watchdog.value_or(std::chrono::microseconds(0));
-    std::uint64_t last_heartbeat = writer_thread.stats().heartbeat;
+    std::uint64_t last_heartbeat = session.writer_thread().stats().heartbeat;
     while (!finished.load(std::memory_order_acquire)) {
         signals.wait(kControlTick);
         if (signals.stop_requested() && !stopping) {
             stopping = true;
             notifier.stopping();
             log->info("stop requested: ending capture, writing every open flow");
-            pipeline.request_stop();
-            inputs.request_stop();
+            session.request_stop();
         }
         if (signals.fast_stop_requested() && !fast) {
             fast = true;
             log->warn(
                 "second stop signal: writing only rows already formatted; flows still "
                 "open are not written");
-            writer_thread.request_fast_stop();
-            abandon_output.store(true, std::memory_order_relaxed);
+            session.request_fast_stop();
         }
         if (signals.take_rotate_request() && cfg.output.file.empty()) {
             log->info("SIGHUP: closing the current output file");
-            writer_thread.request_rotate();
+            session.request_rotate();
         }
-        if (fast && writer_thread.finished() && !fast_deadline) {
+        if (fast && session.writer_thread().finished() && !fast_deadline) {
             fast_deadline = Clock::now() + kFastStopGrace;
         }
         if (fast_deadline && Clock::now() >= *fast_deadline &&
@@ -464,7 +240,7 @@ int run(const CliResult& cli) {
         }
         if (watchdog && now >= next_watchdog) {
             // Only while the writer thread is alive: a hung writer gets the service restarted.
-            const std::uint64_t heartbeat = writer_thread.stats().heartbeat;
+            const std::uint64_t heartbeat = session.writer_thread().stats().heartbeat;
             if (heartbeat != last_heartbeat) {
                 notifier.watchdog();
                 last_heartbeat = heartbeat;
@@ -484,15 +260,15 @@ int run(const CliResult& cli) {
     if (!result.capture_error.empty()) {
         capture_log->error("capture stopped: {}", result.capture_error);
     }
-    result.writer = writer_thread.stats();
     const StatsSnapshot final_stats = snapshot();
     notifier.status(
         format_status(final_stats.packets, final_stats.flows_done, final_stats.rows_written));
     log_final_stats(*log, final_stats, &result,
                     std::chrono::duration<double>(Clock::now() - started).count());
-    if (!writer.last_closed_path().empty()) {
-        get_logger("output")->info("{} file(s) written, the last one {}", writer.files_closed(),
-                                   writer.last_closed_path());
+    if (!session.writer().last_closed_path().empty()) {
+        get_logger("output")->info("{} file(s) written, the last one {}",
+                                   session.writer().files_closed(),
+                                   session.writer().last_closed_path());
     }
 
     if (!result.capture_error.empty()) {

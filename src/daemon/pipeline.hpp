@@ -2,11 +2,11 @@
 // Pipeline: owns and wires the multithreaded data path (docs/architecture.md has the thread
 // diagram and the life of a packet):
 //
-//   C  capture thread: PacketSource::next_batch -> Decoder -> flow_tuple -> symmetric hash ->
-//      Dispatcher (per-worker staging, bulk enqueue, waits when a queue is full)
+//   C  capture thread (flow::CaptureLane): PacketSource::next_batch -> Decoder -> flow key
+//      hash, once -> Dispatcher (per-worker staging, bulk enqueue, waits when a queue is full)
 //   W  N flow workers: bulk dequeue -> FlowEngine (one shard each, created on its thread) ->
 //      rows formatted as CSV on the worker -> chunks into the writer's RowQueue
-//   O  the writer thread (output::WriterThread), owned by the caller or by run_pipeline()
+//   O  the writer thread (output::WriterThread), owned by daemon::Run (daemon/run.hpp)
 //
 // Only PacketMeta crosses from C to W, only RowChunk text from W to O. Nothing is dropped
 // between stages: a full queue makes its producer wait. Start order: O, W (each signals that
@@ -33,15 +33,18 @@
 
 #include "capture/packet_source.hpp"
 #include "capture/raw_batch.hpp"
+#include "common/named_counters.hpp"
 #include "config/config.hpp"
 #include "daemon/stats_reporter.hpp"
 #include "decode/decoder.hpp"
 #include "dispatch/dispatcher.hpp"
 #include "dispatch/flow_hash.hpp"
-#include "dispatch/stage_counter.hpp"
+#include "common/stage_counter.hpp"
 #include "dispatch/worker_queue.hpp"
+#include "flow/capture_lane.hpp"
 #include "flow/flow_engine.hpp"
 #include "flow/flow_worker.hpp"
+#include "output/csv_chunk_sink.hpp"
 #include "output/rotating_csv_writer.hpp"
 #include "output/writer_thread.hpp"
 
@@ -52,24 +55,6 @@ namespace fm::daemon {
 class PipelineError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
-};
-
-/// Counters of the hand-off from one worker to the writer. Written by that worker only.
-struct alignas(kCacheLine) OutputHandoffCounters {
-    dispatch::StageCounter rows;        ///< output.rows_queued: rows handed to the writer
-    dispatch::StageCounter chunks;      ///< output.chunks_queued
-    dispatch::StageCounter bytes;       ///< CSV bytes handed over
-    dispatch::StageCounter full_waits;  ///< output.queue_full_waits: pushes that had to wait
-    dispatch::StageCounter abandoned;   ///< output.rows_abandoned: rows given up on at a fast
-                                        ///< stop (PipelineOptions::abandon_output)
-};
-
-/// Counters of the capture thread. Written by the capture thread only.
-struct alignas(kCacheLine) CaptureCounters {
-    dispatch::StageCounter packets;  ///< capture.packets: frames taken from the sources
-    dispatch::StageCounter bytes;    ///< capture.bytes: wire bytes of those frames
-    dispatch::StageCounter decoded;  ///< frames that decoded to a PacketMeta (DecodeStatus::Ok)
-    dispatch::StageCounter batches;  ///< capture.batches: next_batch calls that gave frames
 };
 
 struct WorkerSnapshot {
@@ -99,15 +84,16 @@ struct PipelineStats {
     std::vector<WorkerSnapshot> workers;
 };
 
-/// What a finished run reports (Pipeline::wait, run_pipeline).
+/// What a finished run reports (Pipeline::wait, Run::wait).
 struct PipelineResult {
     PipelineStats stats;
     flow::FlowCounters flow;  ///< engine counters summed over workers
-    /// Named totals for the final statistics: decode.*, dispatch.*, flow.*, output.*.
-    std::vector<std::pair<std::string, std::uint64_t>> counters;
+    /// Every counter of every stage, summed over its threads, by name, in stage order: decode.*,
+    /// capture.*, dispatch.*, worker.*, flow.*, output.* (Run::wait adds the writer's).
+    NamedCounters counters;
     std::vector<std::string> source_errors;  ///< one line per source that failed
     std::string capture_error;               ///< a capture thread stopped on an exception
-    output::WriterStats writer;              ///< filled by run_pipeline only
+    output::WriterStats writer;              ///< filled by Run::wait
 };
 
 /// Things that change how a pipeline runs but are not user configuration.
@@ -174,10 +160,10 @@ public:
     /// Any thread (stats reporter).
     PipelineStats stats() const;
 
-    /// Calls fn(name, value) for every decode counter, summed over the capture threads (any
-    /// thread, relaxed loads).
-    void for_each_decode_counter(
-        const std::function<void(std::string_view, std::uint64_t)>& fn) const;
+    /// Every counter of the running stages, summed over their threads (decode.*, capture.*,
+    /// dispatch.*, worker.*, output.* of the hand-off). Any thread, relaxed loads. The flow
+    /// engines' counters (flow.*) are final in wait()'s result only.
+    NamedCounters counters() const;
 
     /// One line for the startup log: threads, queues, shards, pinning.
     std::string layout() const;
@@ -189,43 +175,7 @@ public:
     bool runs_to_completion() const noexcept { return options_.run_to_completion; }
 
 private:
-    /// One capture thread and what it owns.
-    struct CaptureLane {
-        explicit CaptureLane(const config::DecodeConfig& decode) : decoder(decode) {}
-
-        std::vector<capture::PacketSource*> sources;  ///< read in order
-        // Counter blocks written by this lane's thread only.
-        CaptureCounters capture;
-        dispatch::DispatchCounters dispatch;
-        // This lane's thread only (after start); read by others after it has finished.
-        decode::Decoder decoder;
-        capture::RawBatch raw;
-        std::vector<std::string> source_errors;
-        std::string error;
-        std::thread thread;
-
-        /// Counts one batch of `frames` frames (wire `bytes`), `decoded` of them decoded.
-        void count_batch(std::size_t frames, std::uint64_t bytes, std::uint64_t decoded) noexcept {
-            capture.packets.add(frames);
-            capture.bytes.add(bytes);
-            capture.decoded.add(decoded);
-            capture.batches.add();
-        }
-    };
-
-    /// Worker i's feed in run-to-completion mode: reads and decodes lane i (pipeline.cpp).
-    class LaneFeed;
-
     void capture_main(std::size_t lane) noexcept;
-    bool stop_requested() const noexcept;
-    /// Takes `n` frames from the shared capture.max_packets budget; returns how many may be
-    /// processed (n, fewer, or 0 when the budget is spent).
-    std::size_t take_budget(std::size_t n) noexcept;
-    bool budget_spent() const noexcept;
-    /// next_batch() of `source` into the lane's RawBatch, cut to the max_packets budget;
-    /// sets `last` once the budget is spent. 0: no frames (a quiet poll, the end of the
-    /// source, or no budget left). Throws what the source throws.
-    std::size_t read_frames(CaptureLane& lane, capture::PacketSource& source, bool& last);
 
     const config::DaemonConfig& cfg_;
     std::vector<capture::PacketSource*> sources_;
@@ -241,16 +191,16 @@ private:
                                                  ///< before pumping their inboxes dry
     std::atomic<std::size_t> lanes_running_{0};  ///< capture threads not finished (acq_rel)
     std::atomic<std::uint32_t> workers_running_{0};  ///< workers not finished (acq_rel)
-    std::atomic<bool> finished_{false};          ///< stored (release) by the last thread to finish
-    std::atomic<std::uint64_t> budget_used_{0};  ///< frames taken from capture.max_packets
+    std::atomic<bool> finished_{false};  ///< stored (release) by the last thread to finish
+    flow::PacketBudget budget_;          ///< capture.max_packets, shared by the lanes
     std::vector<std::unique_ptr<dispatch::WorkerInbox>> inboxes_;  ///< inboxes_[i]: -> W i
     std::vector<dispatch::WorkerInbox*> inbox_ptrs_;
 
     // Counter blocks, one writer each, cache-line separated.
     std::unique_ptr<flow::WorkerCounters[]> worker_counters_;
-    std::unique_ptr<OutputHandoffCounters[]> handoff_counters_;
+    std::unique_ptr<output::HandoffCounters[]> handoff_counters_;
 
-    std::vector<std::unique_ptr<CaptureLane>> lanes_;
+    std::vector<std::unique_ptr<flow::CaptureLane>> lanes_;
 
     // Workers: each FlowWorker is used by its thread only; final counters read after join.
     std::vector<std::unique_ptr<flow::FlowWorker>> flow_workers_;
@@ -259,24 +209,9 @@ private:
     bool joined_ = false;
 };
 
-/// The whole offline or daemon run in the documented order: writer thread on `writer`,
-/// pipeline start, wait for the end of input (or `options.stop_flag`), workers drained, writer
-/// drained, file closed. With workers = 1 the output is the single-threaded engine's output,
-/// row for row. Throws PipelineError at startup; runtime problems are in the result.
-PipelineResult run_pipeline(const config::DaemonConfig& cfg,
-                            std::vector<capture::PacketSource*> sources,
-                            output::RotatingCsvWriter& writer, PipelineOptions options = {});
-
 /// The stats reporter's view of a running pipeline and its writer (daemon/stats_reporter.hpp):
-/// totals plus named counters (decode.*, dispatch.*, output.*) for the final statistics.
+/// totals plus every named counter of the pipeline and the writer.
 /// Any thread.
 StatsSnapshot stats_snapshot(const Pipeline& pipeline, const output::WriterStats& writer);
-
-/// run_pipeline() with an in-memory writer: the rows are appended to `csv` (no header) in the
-/// order the writer receives them, and result.writer counts them. For tests, benchmarks and
-/// in-process runs that keep the CSV in memory (no disk in the loop).
-PipelineResult run_pipeline_to_memory(const config::DaemonConfig& cfg,
-                                      std::vector<capture::PacketSource*> sources, std::string& csv,
-                                      PipelineOptions options = {});
 
 }  // namespace fm::daemon

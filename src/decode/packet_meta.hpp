@@ -45,6 +45,10 @@ enum MetaFlag : std::uint16_t {
     kIpipInner = 0x2000,          ///< tunnels off, protocol 4 (IP-in-IP): ports, TCP fields and
                                   ///< lengths describe the inner TCP/UDP header (its protocol in
                                   ///< inner_protocol); addresses stay the outer ones
+    kKeyHashed = 0x4000,          ///< key_hash holds the profile's flow key hash (set by the
+                                  ///< capture lane that steered the packet, not by the decoder)
+    kKeyPacketFirst = 0x8000,     ///< with kKeyHashed: the packet's source is its flow key's
+                                  ///< first endpoint (flow/flow_tuple.hpp make_key)
 };
 
 struct PacketMeta {
@@ -74,6 +78,7 @@ struct PacketMeta {
     std::uint8_t icmp_type = 0;  ///< ICMP / ICMPv6 type
     std::uint8_t icmp_code = 0;
     std::uint8_t inner_protocol = 0;  ///< with kIpipInner: protocol of the inner header
+    std::uint64_t key_hash = 0;       ///< with kKeyHashed: flow::key_hash of the packet's key
 
     bool is_ipv6() const noexcept { return (flags & kIpv6) != 0; }
     bool has(MetaFlag f) const noexcept { return (flags & f) != 0; }

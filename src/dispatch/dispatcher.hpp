@@ -15,7 +15,7 @@
 
 #include "common/cacheline.hpp"
 #include "decode/packet_meta.hpp"
-#include "dispatch/stage_counter.hpp"
+#include "common/stage_counter.hpp"
 #include "dispatch/worker_queue.hpp"
 
 namespace fm::dispatch {
@@ -23,10 +23,18 @@ namespace fm::dispatch {
 /// Written by the dispatch thread only; read by anyone with relaxed loads. Own cache line so the
 /// reporter's reads and other stages' counters do not share a line with these writes.
 struct alignas(kCacheLine) DispatchCounters {
-    StageCounter packets;           ///< dispatch.packets: packets handed to worker queues
-    StageCounter bulk_enqueues;     ///< dispatch.bulk_enqueues: successful try_enqueue_bulk calls
-    StageCounter queue_full_waits;  ///< dispatch.queue_full_waits: enqueues that found the
-                                    ///< queue full and waited for the worker (backpressure)
+#define FM_COUNTER FM_STAGE_COUNTER_MEMBER
+#include "dispatch/dispatch_counters.def"
+#undef FM_COUNTER
+
+    /// fn(name, value) for every counter of dispatch/dispatch_counters.def, in table order. Any
+    /// thread.
+    template <typename Fn>
+    void for_each(Fn&& fn) const {
+#define FM_COUNTER FM_STAGE_COUNTER_VISIT
+#include "dispatch/dispatch_counters.def"
+#undef FM_COUNTER
+    }
 };
 
 class Dispatcher {

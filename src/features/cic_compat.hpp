@@ -4,9 +4,10 @@
 // catalogue, §5) that documents it. The flow engine, the feature accumulators and the CSV
 // formatter read these switches; no other code asks "which profile is this?".
 //
-// Sources: V4-HEAD = ahlashkari/CICFlowMeter d212d6c (profile v4); ERA-2018 = the same
-// repository's February 2018 code eaa853d (cic2017, cic2018); ENG-HEAD = GintsEngelen/
-// CICFlowMeter 4dd5319 (fixed). The spec is ../shared/spec/cicflowmeter-spec.md.
+// Sources, named by the profile that reproduces them: v4 = ahlashkari/CICFlowMeter d212d6c;
+// cic2018 = the same repository's February 2018 code eaa853d (cic2017 adds jnetpcap 1.3.0's
+// decoding); fixed = GintsEngelen/CICFlowMeter 4dd5319. The spec is
+// ../shared/spec/cicflowmeter-spec.md.
 #pragma once
 
 #include <cstdint>
@@ -18,39 +19,39 @@ namespace fm::features {
 /// How the Flow ID column orders the two endpoints (§3.1).
 enum class FlowIdOrder : std::uint8_t {
     /// The flow's key as first stored: the first packet's (src, dst), or its reverse when
-    /// the profile reverses SYN-ACK-first flows (V4-HEAD, ENG-HEAD).
+    /// the profile reverses SYN-ACK-first flows (v4, fixed).
     KeyOrder,
-    /// ERA-2018: lower address first, bytes compared as signed Java bytes (188.x sorts before
+    /// cic2018: lower address first, bytes compared as signed Java bytes (188.x sorts before
     /// 10.x); equal addresses keep the packet's order, which also splits the flow key.
     SignedByteCanonical,
 };
 
 /// Which flow life cycle the profile follows (§3.2, §3.3).
 enum class Lifecycle : std::uint8_t {
-    V4,   ///< first backward FIN closes; forward FIN #2+ dropped; RST closes (§3.2)
-    Era,  ///< any FIN closes, RST ordinary (§3.3, bugs E1/E2)
-    Eng,  ///< FIN/FIN/ACK and RST mark the flow; a later SYN or a timeout closes it (§3.3)
+    V4,       ///< first backward FIN closes; forward FIN #2+ dropped; RST closes (§3.2)
+    Cic2018,  ///< any FIN closes, RST ordinary (§3.3, bugs E1/E2)
+    Fixed,    ///< FIN/FIN/ACK and RST mark the flow; a later SYN or a timeout closes it (§3.3)
 };
 
 /// Bulk accounting (§3.7).
 enum class BulkMode : std::uint8_t {
-    FirstPacketOnly,  ///< ERA-2018 (#41): only the first packet is seen, all six columns are 0
-    AllToBackward,    ///< V4-HEAD (F1, #124): reference comparison sends every packet to "Bwd"
-    PerDirection,     ///< ENG-HEAD: address bytes compared, each direction has its own bulks
+    FirstPacketOnly,  ///< cic2018 (#41): only the first packet is seen, all six columns are 0
+    AllToBackward,    ///< v4 (F1, #124): reference comparison sends every packet to "Bwd"
+    PerDirection,     ///< fixed: address bytes compared, each direction has its own bulks
 };
 
 /// Subflow columns (§3.8).
 enum class SubflowMode : std::uint8_t {
-    Totals,           ///< ERA-2018: detector ran once with a parenthesis bug, sfCount = 1
-    IntegerDivision,  ///< V4-HEAD: totals ÷ (gaps > 1 s), integer, 0 when no gap
-    DoubleDivision,   ///< ENG-HEAD (F9/F10): same count, printed as doubles
+    Totals,           ///< cic2018: detector ran once with a parenthesis bug, sfCount = 1
+    IntegerDivision,  ///< v4: totals ÷ (gaps > 1 s), integer, 0 when no gap
+    DoubleDivision,   ///< fixed (F9/F10): same count, printed as doubles
 };
 
 /// Timestamp column layout (§1.4).
 enum class TimestampFormat : std::uint8_t {
-    DmyHms12,        ///< ERA-2018 `dd/MM/yyyy hh:mm:ss` (12-hour clock, no AM/PM marker)
-    DmyHms12AmPm,    ///< V4-HEAD `dd/MM/yyyy hh:mm:ss a`
-    IsoUtcFraction,  ///< ENG-HEAD (F5) `yyyy-MM-dd HH:mm:ss[.fff|.ffffff]`, always UTC
+    DmyHms12,        ///< cic2018 `dd/MM/yyyy hh:mm:ss` (12-hour clock, no AM/PM marker)
+    DmyHms12AmPm,    ///< v4 `dd/MM/yyyy hh:mm:ss a`
+    IsoUtcFraction,  ///< fixed (F5) `yyyy-MM-dd HH:mm:ss[.fff|.ffffff]`, always UTC
 };
 
 struct CicCompat {
@@ -69,7 +70,7 @@ struct CicCompat {
     /// §2.3/F13: a TCP segment whose IPv4 total length is 0 (TSO capture) is still decoded.
     /// jnetpcap 1.4.r1425 fails on it and the packet becomes protocol 0.
     bool decode_zero_ip_length_tcp;
-    /// jnetpcap (1.4 and ENG-HEAD's r1500) strips the Ethernet trailer only when IPv4 directly
+    /// jnetpcap (1.4 and fixed's r1500) strips the Ethernet trailer only when IPv4 directly
     /// follows the Ethernet header: behind 802.1Q tags the trailing bytes count as payload
     /// (found in the goldens: mpls/mixed-vlan-mpls.pcap, vlan/frag_with_padding.pcap).
     bool vlan_trailer_is_payload;
@@ -81,13 +82,13 @@ struct CicCompat {
     /// (seen for kind 254 in tcp/accecn_handshake.pcap and tcp/tfo-5c1fa7f9ae91.pcap): the
     /// packet never reaches the flow generator.
     bool drop_tcp_unknown_option;
-    /// ENG-HEAD writes no flow for OSPF (89) and EIGRP (88) packets, while other protocols it
+    /// fixed writes no flow for OSPF (89) and EIGRP (88) packets, while other protocols it
     /// does not know (GRE, AH, IPv6-in-IPv4) become protocol 0 (goldens
     /// pcapng/OSPFv2_Capture_FINAL.pcapng, fragments/test.pcap). Where in the reference this
     /// happens was not identified; the rule reproduces every observed case.
     bool drop_ospf_eigrp;
     /// §2.2: TCP window value of a packet that carries no TCP header, and the initial value
-    /// of both Init Win columns (ERA-2018: −1, #21; later 0).
+    /// of both Init Win columns (cic2018: −1, #21; later 0).
     std::int32_t window_default;
 
     // --- Keys and direction (§3.1) ------------------------------------------------------------
@@ -125,21 +126,21 @@ struct CicCompat {
     /// F14: zero-duration rates print int −1 and a NaN flow IAT prints 0.0
     /// (else Infinity/NaN as Java computes them).
     bool zero_duration_rates_minus_one;
-    /// §3.3: the packet that closes a flow (ERA: any FIN) gets no active/idle update.
+    /// §3.3: the packet that closes a flow (cic2017/cic2018: any FIN) gets no active/idle update.
     bool active_idle_on_closing_packet;
-    /// ENG-HEAD columns: Fwd/Bwd RST Flags, Bwd Act Data Pkts, Bwd Seg Size Min, ICMP
+    /// fixed columns: Fwd/Bwd RST Flags, Bwd Act Data Pkts, Bwd Seg Size Min, ICMP
     /// Code/Type, TCP retransmission counts, Total Connection Flow Time (§4.3).
-    bool eng_extra_columns;
+    bool fixed_extra_columns;
 
     // --- Output (§1) --------------------------------------------------------------------------
     TimestampFormat timestamp;
-    /// §1.4: ENG-HEAD prints UTC whatever the configured time zone.
+    /// §1.4: fixed prints UTC whatever the configured time zone.
     bool timestamp_always_utc;
 };
 
 namespace detail {
 
-inline constexpr CicCompat kEra2018{
+inline constexpr CicCompat kCic2018{
     .other_protocols_as_zero = true,
     .icmp_igmp_sctp_kept = false,
     .icmp_quoting_udp_as_udp = true,
@@ -152,7 +153,7 @@ inline constexpr CicCompat kEra2018{
     .window_default = -1,
     .flow_id_order = FlowIdOrder::SignedByteCanonical,
     .reverse_synack_first = false,
-    .lifecycle = Lifecycle::Era,
+    .lifecycle = Lifecycle::Cic2018,
     .emit_single_packet_flows = false,
     .continuation_first_packet_forward = true,
     .first_payload_counted_twice = true,
@@ -167,15 +168,15 @@ inline constexpr CicCompat kEra2018{
     .act_data_counts_first = false,
     .zero_duration_rates_minus_one = false,
     .active_idle_on_closing_packet = false,
-    .eng_extra_columns = false,
+    .fixed_extra_columns = false,
     .timestamp = TimestampFormat::DmyHms12,
     .timestamp_always_utc = false,
 };
 
-/// cic2017: the ERA-2018 algorithm on jnetpcap 1.3.0 (§2.3, §8): padding counted and
+/// cic2017: the cic2018 algorithm on jnetpcap 1.3.0 (§2.3, §8): padding counted and
 /// zero-IP-length TCP decoded.
 inline constexpr CicCompat kCic2017 = [] {
-    CicCompat c = kEra2018;
+    CicCompat c = kCic2018;
     c.count_ethernet_padding = true;
     c.decode_zero_ip_length_tcp = true;
     c.drop_tcp_unknown_option = true;
@@ -211,7 +212,7 @@ inline constexpr CicCompat kV4{
     .act_data_counts_first = false,
     .zero_duration_rates_minus_one = false,
     .active_idle_on_closing_packet = true,
-    .eng_extra_columns = false,
+    .fixed_extra_columns = false,
     .timestamp = TimestampFormat::DmyHms12AmPm,
     .timestamp_always_utc = false,
 };
@@ -229,7 +230,7 @@ inline constexpr CicCompat kFixed{
     .window_default = 0,
     .flow_id_order = FlowIdOrder::KeyOrder,
     .reverse_synack_first = true,
-    .lifecycle = Lifecycle::Eng,
+    .lifecycle = Lifecycle::Fixed,
     .emit_single_packet_flows = true,
     .continuation_first_packet_forward = false,
     .first_payload_counted_twice = false,
@@ -244,7 +245,7 @@ inline constexpr CicCompat kFixed{
     .act_data_counts_first = true,
     .zero_duration_rates_minus_one = true,
     .active_idle_on_closing_packet = true,
-    .eng_extra_columns = true,
+    .fixed_extra_columns = true,
     .timestamp = TimestampFormat::IsoUtcFraction,
     .timestamp_always_utc = true,
 };
@@ -257,7 +258,7 @@ constexpr const CicCompat& compat_for(Profile p) noexcept {
         case Profile::Cic2017:
             return detail::kCic2017;
         case Profile::Cic2018:
-            return detail::kEra2018;
+            return detail::kCic2018;
         case Profile::V4:
             return detail::kV4;
         case Profile::Fixed:

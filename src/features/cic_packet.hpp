@@ -35,7 +35,7 @@ struct CicPacket {
     std::uint16_t src_port = 0;
     std::uint16_t dst_port = 0;
     std::uint16_t header = 0;     ///< L4 header bytes (TCP data offset, UDP 8, else 0)
-    std::int16_t icmp_type = -1;  ///< ENG-HEAD only; −1 for non-ICMP
+    std::int16_t icmp_type = -1;  ///< fixed only; −1 for non-ICMP
     std::int16_t icmp_code = -1;
     std::uint8_t protocol = 0;   ///< as the profile prints it
     std::uint8_t tcp_flags = 0;  ///< decode::TcpFlag bits
@@ -107,7 +107,7 @@ inline CicPacket read_packet(const decode::PacketMeta& m, const CicCompat& c) no
         }
         return p;
     }
-    // ENG-HEAD (F7): ICMP, IGMP and SCTP are recognised; everything else is protocol 0.
+    // fixed (F7): ICMP, IGMP and SCTP are recognised; everything else is protocol 0.
     if (c.icmp_igmp_sctp_kept && !m.has(decode::kLaterFragment)) {
         if (m.protocol == kProtoIcmp && !p.ipv6 && l4) {
             p.protocol = kProtoIcmp;

@@ -69,7 +69,7 @@ void put_period_block(FeatureRow& row, Column first, const Moments& s, std::uint
     row.set_double(col(3), s.min_value(n));
 }
 
-/// ENG-HEAD prints `Double.isNaN(x) ? 0 : x`, a double expression in Java: NaN becomes 0.0.
+/// fixed prints `Double.isNaN(x) ? 0 : x`, a double expression in Java: NaN becomes 0.0.
 double nan_to_zero(double x) {
     return x != x ? 0.0 : x;
 }
@@ -184,7 +184,7 @@ void FlowFeatures::finalize(Profile profile, FeatureRow& row) const noexcept {
     row.set_double(Column::PktLenStd, all.stddev(all_n));
     row.set_double(Column::PktLenVar, all.variance(all_n));
 
-    // Flag counts, header order FIN SYN RST PSH ACK URG CWR ECE. ERA-2018 wrote them in Java
+    // Flag counts, header order FIN SYN RST PSH ACK URG CWR ECE. cic2018 wrote them in Java
     // HashMap iteration order (§4.1): the header's FIN..ECE columns hold RST PSH ECE SYN ACK
     // FIN URG CWR. Bit indexes are TcpFlag positions: FIN0 SYN1 RST2 PSH3 ACK4 URG5 ECE6 CWR7.
     static constexpr std::array<int, 8> kHeaderOrder{0, 1, 2, 3, 4, 5, 7, 6};
@@ -247,7 +247,7 @@ void FlowFeatures::finalize(Profile profile, FeatureRow& row) const noexcept {
     put_period_block(row, Column::ActiveMean, active, active_n);
     put_period_block(row, Column::IdleMean, idle, idle_n);
 
-    if (c.eng_extra_columns) {
+    if (c.fixed_extra_columns) {
         row.set_int(Column::FwdRstFlags, fwd.rst);
         row.set_int(Column::BwdRstFlags, bwd.rst);
         row.set_int(Column::BwdActDataPkts, bwd.act_data);

@@ -24,7 +24,7 @@
 
 namespace fm::features {
 
-/// ENG-HEAD TCP teardown state (§3.3, CIC: TcpFlowState).
+/// fixed TCP teardown state (§3.3, CIC: TcpFlowState).
 enum class TcpState : std::uint8_t { None, FirstFin, SecondFin, ReadyForTermination };
 
 /// Lengths fit in 32 bits; their sum does not necessarily.
@@ -123,7 +123,7 @@ struct FlowFeatures {
     Moments idle;
     std::uint32_t active_n = 0;
     std::uint32_t idle_n = 0;
-    Micros cumulative = 0;  ///< ENG-HEAD Total Connection Flow Time carried so far
+    Micros cumulative = 0;  ///< fixed Total Connection Flow Time carried so far
     std::uint32_t fwd_retrans = 0;
     std::uint32_t bwd_retrans = 0;
     std::int16_t icmp_type = -1;
@@ -134,7 +134,7 @@ struct FlowFeatures {
     bool is_forward(const CicPacket& p) const noexcept { return same_ip(src_ip, p.src_ip); }
 
     /// CIC: BasicFlow constructor + firstPacket. `retrans` is this flow slot's retransmission
-    /// memory (ENG-HEAD TCP only; may be null otherwise). For StartMode::Inherit the identity
+    /// memory (fixed TCP only; may be null otherwise). For StartMode::Inherit the identity
     /// fields must already hold the previous flow's tuple.
     void start(const CicPacket& p, const CicCompat& c, StartMode mode,
                RetransMemory* retrans) noexcept;
@@ -171,17 +171,17 @@ private:
         d.psh += p.has(decode::kPsh) ? 1 : 0;
         d.urg += p.has(decode::kUrg) ? 1 : 0;
         d.rst += p.has(decode::kRst) ? 1 : 0;
-        if (c.lifecycle == Lifecycle::Eng && p.has(decode::kFin)) {
+        if (c.lifecycle == Lifecycle::Fixed && p.has(decode::kFin)) {
             d.fin = d.fin == 255 ? d.fin : static_cast<std::uint8_t>(d.fin + 1);
         }
     }
     void update_bulk(const CicPacket& p, bool is_fwd, const CicCompat& c) noexcept {
         switch (c.bulk) {
             case BulkMode::FirstPacketOnly:
-                // ERA-2018 ran the detector on the first packet only: never 4 packets.
+                // cic2018 ran the detector on the first packet only: never 4 packets.
                 return;
             case BulkMode::AllToBackward: {
-                // V4-HEAD (F1): the forward state is never fed, so its `last` stays 0.
+                // v4 (F1): the forward state is never fed, so its `last` stays 0.
                 bwd.bulk.update(p.ts_us, p.payload, 0, bwd_bulk_last);
                 return;
             }
@@ -255,7 +255,7 @@ inline void FlowFeatures::start(const CicPacket& p, const CicCompat& c, StartMod
     last_seen = t;
     start_active = t;
     end_active = t;
-    // §3.8: the detector's first call only remembers the time. ERA-2018's parenthesis bug
+    // §3.8: the detector's first call only remembers the time. cic2018's parenthesis bug
     // tests `t - (t / 1e6) > 1.0` there, true for any real time stamp, so its sfCount is 1
     // (and 0 only for a capture stamped at the epoch).
     if (c.subflow == SubflowMode::Totals) {
@@ -270,7 +270,7 @@ inline void FlowFeatures::start(const CicPacket& p, const CicCompat& c, StartMod
         all_len.add(p.payload, 2);
     }
 
-    // ERA-2018 (#21): both Init Win fields start at -1; the first packet's own value (-1 for
+    // cic2018 (#21): both Init Win fields start at -1; the first packet's own value (-1 for
     // non-TCP) overwrites only its direction's field.
     fwd.init_win = c.window_default;
     bwd.init_win = c.window_default;
@@ -321,7 +321,7 @@ inline void FlowFeatures::add(const CicPacket& p, const CicCompat& c, Micros act
     d.last_seen = t;
     d.min_seg = p.header < d.min_seg ? p.header : d.min_seg;
     if (!is_fwd) {
-        // V4/ERA keep overwriting it (the *last* backward window, F11); ENG-HEAD keeps the
+        // v4/cic2017/cic2018 keep overwriting it (the *last* backward window, F11); fixed keeps the
         // first non-zero one.
         if (!c.bwd_init_win_first_nonzero || d.init_win == 0) {
             d.init_win = p.window;

@@ -17,4 +17,12 @@ public:
     virtual void consume(std::span<const FeatureRow> rows) = 0;
 };
 
+/// A RowSink that buffers and must be told when to hand over what it holds (a flow worker's
+/// hand-off to the writer, output/csv_chunk_sink.hpp).
+class BufferingRowSink : public RowSink {
+public:
+    /// Hands over every buffered row (idle link, end of input). Engine thread only.
+    virtual void flush() = 0;
+};
+
 }  // namespace fm::features

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// TCP retransmission memory of one connection (profile `fixed`, spec §4.3; CIC ENG-HEAD:
+// TCP retransmission memory of one connection (profile `fixed`, spec §4.3; CIC fixed:
 // BasicFlow.handleTcpRetransmissionFields). The reference keeps a HashSet of every
 // (source address, seq, ack, payload length, window) it has seen on the connection and counts a
 // packet as a retransmission when its signature is already in the set. flowmeterd keeps a

@@ -36,9 +36,9 @@ FlowEngine::FlowEngine(const config::FlowConfig& config, features::RowSink& sink
       sink_(sink),
       table_(capacity),
       states_(table_.capacity()),
-      retrans_(compat_.eng_extra_columns ? table_.capacity() : 0),
+      retrans_(compat_.fixed_extra_columns ? table_.capacity() : 0),
       staged_(kChunk),
-      ordered_same_ip_(compat_.flow_id_order == features::FlowIdOrder::SignedByteCanonical) {
+      ordered_same_ip_(ordered_when_same_ip(config.profile)) {
     rows_.reserve(kRowBatch);
 }
 
@@ -59,10 +59,17 @@ void FlowEngine::process(std::span<const decode::PacketMeta> batch) noexcept {
         const std::size_t n = std::min(kChunk, batch.size() - done);
         for (std::size_t i = 0; i < n; ++i) {
             Staged& st = staged_[i];
-            st.p = features::read_packet(batch[done + i], compat_);
-            bool packet_first = false;
-            st.hash = key_hash(make_key(st.p, ordered_same_ip_, &packet_first));
-            st.packet_first = packet_first;
+            const decode::PacketMeta& m = batch[done + i];
+            st.p = features::read_packet(m, compat_);
+            if (m.has(decode::kKeyHashed)) {
+                // Steered by a capture lane, which hashed the key already.
+                st.hash = m.key_hash;
+                st.packet_first = m.has(decode::kKeyPacketFirst);
+            } else {
+                bool packet_first = false;
+                st.hash = key_hash(make_key(st.p, ordered_same_ip_, &packet_first));
+                st.packet_first = packet_first;
+            }
             st.same_ip = features::same_ip(st.p.src_ip, st.p.dst_ip);
             st.retrans_bucket =
                 features::RetransMemory::bucket_of(features::RetransMemory::signature_hash(
@@ -129,7 +136,7 @@ std::uint64_t FlowEngine::hash_of(const FlowFeatures& f) const noexcept {
 }
 
 bool FlowEngine::matches(const FlowFeatures& f, const CicPacket& p) const noexcept {
-    // Same unordered (address, port) pair, protocol and family as the flow's tuple. ERA-2018
+    // Same unordered (address, port) pair, protocol and family as the flow's tuple. cic2018
     // keys equal-address flows in packet order, so there only the stored orientation matches.
     if (f.protocol != p.protocol || f.ipv6 != p.ipv6) {
         return false;
@@ -161,10 +168,10 @@ void FlowEngine::process_packet(const CicPacket& p, std::uint64_t hash) noexcept
         case Lifecycle::V4:
             lifecycle_v4(idx, p);
             return;
-        case Lifecycle::Era:
+        case Lifecycle::Cic2018:
             lifecycle_era(idx, p);
             return;
-        case Lifecycle::Eng:
+        case Lifecycle::Fixed:
             lifecycle_eng(idx, p);
             return;
     }
@@ -181,7 +188,7 @@ void FlowEngine::create_flow(const CicPacket& p, std::uint64_t hash) noexcept {
     if (auto* r = retrans_of(idx)) {
         r->clear();
     }
-    // F12 (ENG-HEAD): a flow seen first at its SYN-ACK is stored reversed, under the key in
+    // F12 (fixed): a flow seen first at its SYN-ACK is stored reversed, under the key in
     // that orientation, so the Flow ID follows the reversed tuple as well.
     const StartMode mode = compat_.reverse_synack_first && is_syn_ack(p) ? StartMode::Reversed
                                                                          : StartMode::OwnDirection;
@@ -460,7 +467,7 @@ void FlowEngine::expire(Micros now) noexcept {
             continue;
         }
         // Every later packet of this flow lies beyond the active timeout: the row is final.
-        // The entry stays as a stub: a later packet inherits its direction (v4, ERA-2018,
+        // The entry stays as a stub: a later packet inherits its direction (v4, cic2018,
         // fixed TCP) or at least its key's Flow ID orientation (fixed, §3.3).
         end_flow(i, EndReason::Idle);
     }

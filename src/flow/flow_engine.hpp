@@ -24,32 +24,12 @@
 #include "features/flow_features.hpp"
 #include "features/row_sink.hpp"
 #include "features/tcp_retrans.hpp"
+#include "flow/flow_counters.hpp"
 #include "flow/flow_table.hpp"
 #include "flow/flow_tuple.hpp"
 #include "flow/zeroed_array.hpp"
 
 namespace fm::flow {
-
-/// Per-engine counters, written by the engine thread only (a reporter may read them relaxed).
-struct FlowCounters {
-    std::uint64_t packets_in = 0;             ///< flow.packets_in: packets given to process()
-    std::uint64_t packets_ignored = 0;        ///< flow.packets_ignored: packets the profile's
-                                              ///< reference never sees (cic_packet.hpp)
-    std::uint64_t flows_created = 0;          ///< flow.created: flows started (incl. splits)
-    std::uint64_t rows_emitted = 0;           ///< flow.rows_emitted: rows handed to the sink
-    std::uint64_t dropped_single_packet = 0;  ///< flow.dropped_single_packet: profile rule F4
-    std::uint64_t dropped_fin_repeat = 0;     ///< flow.dropped_fin_repeat: v4 drops forward FIN #2+
-    std::uint64_t ended_timeout = 0;          ///< flow.ended_timeout: active timeout (§3.2)
-    std::uint64_t ended_fin_rst = 0;          ///< flow.ended_fin_rst: closed by FIN/RST rules
-    std::uint64_t ended_new_connection = 0;   ///< flow.ended_new_connection: SYN after teardown,
-                                              ///< new ICMP type/code (fixed)
-    std::uint64_t ended_drain = 0;            ///< flow.ended_drain: still open at drain()
-    std::uint64_t expired_idle = 0;           ///< flow.expired_idle: ended early by expire()
-    std::uint64_t evicted_table_full = 0;     ///< flow.evicted_table_full: finished early to
-                                              ///< make room (may change later rows)
-    std::uint64_t stubs_dropped = 0;          ///< flow.stubs_dropped: expired-flow memory
-                                              ///< (direction to inherit) dropped to make room
-};
 
 /// Why a flow ends; decides the counter and whether the reference writes it.
 enum class EndReason : std::uint8_t { Timeout, FinRst, NewConnection, Drain, Idle, Evicted };
@@ -159,7 +139,7 @@ private:
     ZeroedArray<features::RetransMemory> retrans_;  ///< per entry; `fixed` only; zero = empty
     std::vector<features::FeatureRow> rows_;        ///< staging, capacity kRowBatch
     std::vector<Staged> staged_;                    ///< kChunk packets of the current batch
-    bool ordered_same_ip_;                          ///< ERA-2018 key rule (flow_tuple.hpp)
+    bool ordered_same_ip_;                          ///< cic2018 key rule (flow_tuple.hpp)
     std::size_t live_ = 0;
     std::size_t expire_cursor_ = 0;
     std::size_t evict_cursor_ = 0;

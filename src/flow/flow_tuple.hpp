@@ -2,14 +2,15 @@
 // The tuple a CICFlowMeter profile keys its flows on, as a pure function of one packet.
 //
 // Every profile keys flows on (address, address, port, port, protocol) after its own reading
-// of the packet (features/cic_packet.hpp: ICMP is protocol 0 with ports 0 in v4, ...). V4-HEAD
-// and ENG-HEAD look a packet up under its forward and its backward key, so a flow is found by
-// the unordered tuple; ERA-2018 keys on a canonical string that orders the two addresses and,
+// of the packet (features/cic_packet.hpp: ICMP is protocol 0 with ports 0 in v4, ...). v4
+// and fixed look a packet up under its forward and its backward key, so a flow is found by
+// the unordered tuple; cic2018 keys on a canonical string that orders the two addresses and,
 // when they are equal, keeps the packet's own order (so 127.0.0.1:1->:2 and :2->:1 are two
 // flows there). FlowKey stores that identity canonically, so equal keys <=> same flow.
 //
-// The dispatcher shards packets by a symmetric hash of flow_tuple(); since all packets of one
-// reference flow have the same unordered tuple they meet in one worker.
+// The capture lane (flow/capture_lane.hpp) computes key_hash(make_key()) once per packet and
+// shards by its high half; since all packets of one reference flow have the same key they meet
+// in one worker, whose table looks the flow up by the same hash.
 #pragma once
 
 #include <array>
@@ -40,6 +41,13 @@ inline FlowTuple flow_tuple(const decode::PacketMeta& m, Profile profile) noexce
     return FlowTuple{p.src_ip, p.dst_ip, p.src_port, p.dst_port, p.protocol, p.ipv6};
 }
 
+/// cic2017/cic2018 key on a string that orders the two addresses only: with equal addresses
+/// the packet's own order is kept (make_key's `ordered_when_same_ip`).
+constexpr bool ordered_when_same_ip(Profile profile) noexcept {
+    return features::compat_for(profile).flow_id_order ==
+           features::FlowIdOrder::SignedByteCanonical;
+}
+
 /// Flow identity inside one flow table: endpoints in canonical order, hashable as words.
 struct FlowKey {
     std::array<std::uint8_t, 16> ip_a{};
@@ -59,7 +67,7 @@ static_assert(std::is_trivially_copyable_v<FlowKey>);
 static_assert(sizeof(FlowKey) == 40);
 
 /// Builds the key of a packet. `packet_order` is true when (ip_a, port_a) is the packet's
-/// source. `ordered_when_same_ip`: ERA-2018 keeps the packet's order when both addresses are
+/// source. `ordered_when_same_ip`: cic2018 keeps the packet's order when both addresses are
 /// equal (its key is a string that only orders the addresses).
 inline FlowKey make_key(const features::CicPacket& p, bool ordered_when_same_ip,
                         bool* packet_order) noexcept {

@@ -21,31 +21,32 @@
 #include <string>
 
 #include "common/cacheline.hpp"
+#include "common/stage_counter.hpp"
 #include "common/time.hpp"
 #include "config/config.hpp"
-#include "dispatch/stage_counter.hpp"
 #include "dispatch/worker_queue.hpp"
 #include "features/row_sink.hpp"
 #include "flow/flow_engine.hpp"
 
 namespace fm::flow {
 
-/// A RowSink that buffers and must be told when to hand over what it holds.
-class WorkerRowSink : public features::RowSink {
-public:
-    /// Hands over every buffered row (idle link, end of input). Worker thread only.
-    virtual void flush() = 0;
-};
+/// The sink a worker hands its engine's rows to.
+using WorkerRowSink = features::BufferingRowSink;
 
 /// Written by the worker thread only; read by anyone with relaxed loads. One cache line per
 /// worker so that workers never write the same line (STYLE 4.5.6).
 struct alignas(kCacheLine) WorkerCounters {
-    dispatch::StageCounter packets;       ///< worker.packets: packets processed
-    dispatch::StageCounter batches;       ///< worker.batches: bulk dequeues that got packets
-    dispatch::StageCounter idle_wakeups;  ///< worker.idle_wakeups: waits that timed out empty
-    dispatch::StageCounter expire_calls;  ///< worker.expire_calls: FlowEngine::expire() calls
-    dispatch::StageCounter rows;          ///< worker.rows: rows the engine emitted
-    dispatch::StageCounter active_flows;  ///< flows open after the last batch (a gauge)
+#define FM_COUNTER FM_STAGE_COUNTER_MEMBER
+#include "flow/worker_counters.def"
+#undef FM_COUNTER
+
+    /// fn(name, value) for every counter of flow/worker_counters.def, in table order. Any thread.
+    template <typename Fn>
+    void for_each(Fn&& fn) const {
+#define FM_COUNTER FM_STAGE_COUNTER_VISIT
+#include "flow/worker_counters.def"
+#undef FM_COUNTER
+    }
 };
 
 /// Monotonic coarse clock in µs; the only clock a worker reads, and only on the idle path.

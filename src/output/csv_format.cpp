@@ -186,7 +186,7 @@ void CsvFormatter::append_timestamp(Micros us, fmt::memory_buffer& out) const {
     using namespace std::chrono;
     const features::CicCompat& c = features::compat_for(profile_);
     if (c.timestamp == features::TimestampFormat::IsoUtcFraction) {
-        // ENG-HEAD: UTC "yyyy-MM-dd HH:mm:ss" plus Instant.toString's fraction (3/6 digits).
+        // fixed: UTC "yyyy-MM-dd HH:mm:ss" plus Instant.toString's fraction (3/6 digits).
         const std::int64_t secs = floor_div(us, 1000000);
         const std::int64_t frac_us = us - secs * 1000000;
         const date::sys_seconds tp{seconds{secs}};
@@ -214,7 +214,7 @@ void CsvFormatter::append_timestamp(Micros us, fmt::memory_buffer& out) const {
         }
         return;
     }
-    // V4-HEAD / ERA-2018: SimpleDateFormat on the millisecond time (µs / 1000, truncated as
+    // v4 / cic2018: SimpleDateFormat on the millisecond time (µs / 1000, truncated as
     // Java's long division does), in the JVM's zone; hh = 12-hour clock 01..12.
     const std::int64_t ms = us / 1000;
     const date::sys_seconds tp{seconds{floor_div(ms, 1000)}};

@@ -96,15 +96,9 @@ void WriterThread::join() {
 WriterStats WriterThread::stats() const noexcept {
     constexpr auto r = std::memory_order_relaxed;
     WriterStats s;
-    s.rows_written = counters_.rows_written.load(r);
-    s.bytes_written = counters_.bytes_written.load(r);
-    s.chunks = counters_.chunks.load(r);
-    s.files_closed = counters_.files_closed.load(r);
-    s.write_errors = counters_.write_errors.load(r);
-    s.rows_held_io = counters_.rows_held_io.load(r);
-    s.rows_held_now = counters_.rows_held_now.load(r);
-    s.bytes_held_now = counters_.bytes_held_now.load(r);
-    s.rows_lost = counters_.rows_lost.load(r);
+#define FM_COUNTER(field, name, doc) s.field = counters_.field.load(r);
+#include "output/writer_counters.def"
+#undef FM_COUNTER
     s.heartbeat = counters_.heartbeat.load(r);
     return s;
 }

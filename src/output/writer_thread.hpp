@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include <concurrentqueue/blockingconcurrentqueue.h>
@@ -68,16 +69,18 @@ struct WriterThreadOptions {
 
 /// Counter snapshot; each value is read with a relaxed load (stats reporter).
 struct WriterStats {
-    std::uint64_t rows_written = 0;
-    std::uint64_t bytes_written = 0;  ///< row bytes, headers not included
-    std::uint64_t chunks = 0;         ///< chunks taken from the queue
-    std::uint64_t files_closed = 0;
-    std::uint64_t write_errors = 0;   ///< failed attempts (each retry counts)
-    std::uint64_t rows_held_io = 0;   ///< output.rows_held_io: rows that had to be held
-    std::uint64_t rows_held_now = 0;  ///< rows in the hold buffer at the moment
-    std::uint64_t bytes_held_now = 0;
-    std::uint64_t rows_lost = 0;  ///< only after stop_fast() with the output still failing
+#define FM_COUNTER(field, name, doc) std::uint64_t field = 0;
+#include "output/writer_counters.def"
+#undef FM_COUNTER
     std::uint64_t heartbeat = 0;  ///< loop iterations; advances while the thread is alive
+
+    /// fn(name, value) for every counter of output/writer_counters.def, in table order.
+    template <typename Fn>
+    void for_each(Fn&& fn) const {
+#define FM_COUNTER(field, name, doc) fn(std::string_view(name), field);
+#include "output/writer_counters.def"
+#undef FM_COUNTER
+    }
 };
 
 class WriterThread {
@@ -148,15 +151,9 @@ private:
 
     // Written by the writer thread (relaxed), read by the stats reporter.
     struct Counters {
-        std::atomic<std::uint64_t> rows_written{0};
-        std::atomic<std::uint64_t> bytes_written{0};
-        std::atomic<std::uint64_t> chunks{0};
-        std::atomic<std::uint64_t> files_closed{0};
-        std::atomic<std::uint64_t> write_errors{0};
-        std::atomic<std::uint64_t> rows_held_io{0};
-        std::atomic<std::uint64_t> rows_held_now{0};
-        std::atomic<std::uint64_t> bytes_held_now{0};
-        std::atomic<std::uint64_t> rows_lost{0};
+#define FM_COUNTER(field, name, doc) std::atomic<std::uint64_t> field{0};
+#include "output/writer_counters.def"
+#undef FM_COUNTER
         std::atomic<std::uint64_t> heartbeat{0};
     };
     Counters counters_;

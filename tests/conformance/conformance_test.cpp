@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Conformance against the reference CICFlowMeter builds: for every golden CSV of every profile
-// under $FM_SHARED_DIR/golden/<profile>/, run the offline path in-process on the capture with
-// the same relative path under $FM_SHARED_DIR/pcaps/ (flags as tools/conformance.sh passes
-// them) and compare with the golden: header text exact, rows as a multiset with every field
-// text-exact. Differences are printed as capture / row key / column / expected / got; any
-// difference not listed in known_deviations.txt fails the test. Prints "rows equal / total" per
-// profile.
+// under $FM_SHARED_DIR/golden/<profile>/, run what `flowmeterd -f CAPTURE -o OUT --profile P
+// ...` runs (the command line parsed by the program's own parser, then daemon::Run, the one data
+// path of every run) on the capture with the same relative path under $FM_SHARED_DIR/pcaps/
+// (flags as tools/conformance.sh passes them), read OUT and compare with the golden: header
+// text exact, rows as a multiset with every field text-exact. Differences are printed as capture /
+// row key / column / expected / got; any difference not listed in known_deviations.txt fails the
+// test. Prints "rows equal / total" per profile.
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -18,10 +19,13 @@
 #include <tuple>
 #include <vector>
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "common/profile.hpp"
-#include "daemon/offline_run.hpp"
+#include "daemon/cli.hpp"
+#include "daemon/run.hpp"
 
 namespace fm {
 namespace {
@@ -213,22 +217,54 @@ CaptureResult compare(const std::string& capture, const std::string& profile,
 }
 
 /// The flags tools/conformance.sh passes for a capture.
-daemon::OfflineOptions options_for(Profile profile, const std::string& rel) {
-    daemon::OfflineOptions o;
-    o.profile = profile;
-    // Room for every capture's flows (the largest has about 38 000) without the default
-    // million-entry table, which costs seconds per run under the sanitizers.
-    o.max_flows = 1 << 18;
-    o.ipv4_only = true;
-    o.timezone = "UTC";
+/// The command line tools/conformance.sh gives flowmeterd for this capture and profile.
+std::vector<std::string> arguments_for(Profile profile, const std::string& rel,
+                                       const fs::path& capture, const fs::path& out) {
+    std::vector<std::string> args = {"flowmeterd",
+                                     "-f",
+                                     capture.string(),
+                                     "-o",
+                                     out.string(),
+                                     "--profile",
+                                     std::string(to_string(profile)),
+                                     "--ipv4-only",
+                                     "--timezone"};
     const bool cic_sample = rel.rfind("cic-sample/", 0) == 0;
-    if (profile != Profile::Fixed && cic_sample) {
-        o.timezone = "America/Halifax";
-        if (profile == Profile::Cic2017) {
-            o.label = "BENIGN";
-        }
+    args.emplace_back(profile != Profile::Fixed && cic_sample ? "America/Halifax" : "UTC");
+    if (profile == Profile::Cic2017 && cic_sample) {
+        args.insert(args.end(), {"--label", "BENIGN"});
     }
-    return o;
+    return args;
+}
+
+/// Runs the program's path on `args` and returns the CSV it wrote; `error` says why not.
+std::string run_flowmeterd(const std::vector<std::string>& args, const fs::path& out,
+                           std::string& error) {
+    std::vector<const char*> argv;
+    for (const std::string& a : args) {
+        argv.push_back(a.c_str());
+    }
+    daemon::CliResult cli = daemon::parse_command_line(static_cast<int>(argv.size()), argv.data());
+    // Room for every capture's flows (the largest has about 38 000) without the default
+    // million-entry table, which costs seconds per run under the sanitizers. The table size
+    // changes no row while it holds every flow (flow.evicted_table_full stays 0, checked).
+    cli.config.flow.max_flows = 1 << 18;
+    cli.config.output.fsync = false;
+    try {
+        const daemon::PipelineResult r = daemon::run_to_end(cli.config);
+        if (!r.source_errors.empty()) {
+            error = r.source_errors.front();
+        }
+        if (r.flow.evicted_table_full != 0) {
+            error = "the test's flow table was too small";
+        }
+    } catch (const std::exception& e) {
+        error = e.what();
+        return {};
+    }
+    std::string csv = read_file(out);
+    fs::remove(out);
+    return csv;
 }
 
 fs::path shared_dir() {
@@ -264,6 +300,9 @@ TEST_P(Conformance, GoldenRowsAreReproducedExactly) {
     std::sort(goldens.begin(), goldens.end());
     ASSERT_FALSE(goldens.empty()) << "no golden files under " << golden_root;
 
+    const fs::path work_dir =
+        fs::temp_directory_path() / ("fm-conformance-" + pname + "-" + std::to_string(::getpid()));
+    fs::create_directories(work_dir);
     std::size_t total = 0;
     std::size_t equal = 0;
     std::size_t captures = 0;
@@ -279,23 +318,22 @@ TEST_P(Conformance, GoldenRowsAreReproducedExactly) {
             continue;
         }
         ++captures;
-        const daemon::OfflineOptions opt = [&] {
-            auto o = options_for(profile, rel);
-            o.capture = capture.string();
-            return o;
-        }();
-        const daemon::OfflineResult run = daemon::run_offline(opt);
-        if (!run.opened) {
-            problems.push_back(rel + ": could not be read: " + run.error);
+        const fs::path out = work_dir / (pname + ".csv");
+        std::string error;
+        const std::string csv =
+            run_flowmeterd(arguments_for(profile, rel, capture, out), out, error);
+        if (!error.empty()) {
+            problems.push_back(rel + ": " + error);
             continue;
         }
-        const CaptureResult r = compare(rel, pname, read_file(g), run.csv, devs);
+        const CaptureResult r = compare(rel, pname, read_file(g), csv, devs);
         total += r.total;
         equal += r.equal;
         exact_captures += r.problems.empty() && r.notes.empty() && r.equal == r.total;
         problems.insert(problems.end(), r.problems.begin(), r.problems.end());
         notes.insert(notes.end(), r.notes.begin(), r.notes.end());
     }
+    fs::remove_all(work_dir);
     std::cout << pname << ": rows equal " << equal << " / " << total << " over " << captures
               << " captures (" << exact_captures << " exact)\n";
     for (const auto& n : notes) {

@@ -2,19 +2,20 @@
 // The number of flow workers must not change what flowmeterd writes: `--workers 1`, 2 and 4 on
 // the same capture give the same multiset of rows through the whole program (capture,
 // dispatch, workers, writer thread, file), and that multiset is exactly what the
-// single-threaded offline path (daemon::run_offline, capture -> decoder -> one flow engine ->
-// CSV on one thread) makes of the capture. Run on reference captures of $FM_SHARED_DIR/pcaps
-// (several link types, pcapng, fragments, many flows) and on a flowgen capture with thousands
-// of concurrent flows. The pipeline's own tests check the same in-process, in more depth.
-// Usage: daemon_workers PATH-OF-FLOWGEN PATH-OF-FLOWMETERD [gtest flags]
+// single-threaded test oracle (tests/support/reference_run.hpp: capture -> decoder -> one flow
+// engine -> CSV on one thread) makes of the capture. Run on reference captures of
+// $FM_SHARED_DIR/pcaps (several link types, pcapng, fragments, many flows) and on a flowgen capture
+// with thousands of concurrent flows. The pipeline's own tests check the same in-process, in more
+// depth. Usage: daemon_workers PATH-OF-FLOWGEN PATH-OF-FLOWMETERD [gtest flags]
 #include <cctype>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/profile.hpp"
-#include "daemon/offline_run.hpp"
+#include "config/config.hpp"
 #include "daemon_support.hpp"
+#include "reference_run.hpp"
 
 namespace fm::daemon_test {
 namespace {
@@ -38,20 +39,17 @@ protected:
     }
 
     void check_invariance(const std::string& capture, const std::string& profile) {
-        // The single-threaded path, in this process.
-        daemon::OfflineOptions options;
-        options.capture = capture;
+        // The single-threaded oracle, in this process, with the program's defaults.
+        config::DaemonConfig cfg;
         const std::optional<Profile> p = parse_profile(profile);
         ASSERT_TRUE(p.has_value()) << profile;
-        options.profile = *p;
-        const daemon::OfflineResult reference = daemon::run_offline(options);
-        ASSERT_TRUE(reference.opened) << reference.error;
-        const std::vector<std::string> lines = split_lines(reference.csv);
-        ASSERT_GT(lines.size(), 1U) << capture << " gave no rows";
-        const RowCounts want = count_rows({lines.begin() + 1, lines.end()});
+        cfg.flow.profile = *p;
+        const test_support::ReferenceRows reference = test_support::reference_run(cfg, capture);
+        ASSERT_GT(reference.lines.size(), 0U) << capture << " gave no rows";
+        const RowCounts want = count_rows(reference.lines);
         for (const int workers : {1, 2, 4}) {
             const Csv got = run(capture, profile, workers);
-            EXPECT_EQ(got.header, lines.front());
+            EXPECT_EQ(got.header, reference.header);
             const std::string diff = diff_rows(want, count_rows(got.rows));
             EXPECT_TRUE(diff.empty()) << capture << ": flowmeterd --workers " << workers
                                       << " vs the single-threaded path: " << diff;

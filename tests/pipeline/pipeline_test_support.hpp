@@ -1,18 +1,23 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Helpers of the pipeline tests: a single-threaded reference run (capture -> decoder -> one
-// FlowEngine -> CsvFormatter on the calling thread, the way the offline loop works), pipeline
-// runs with N workers into memory, CSV splitting, multiset comparison with a readable diff, and
-// the list of reference captures under $FM_SHARED_DIR/pcaps.
+// Helpers of the pipeline tests: the single-threaded oracle (tests/support/reference_run.hpp),
+// runs of the program's path (daemon::Run) with N workers read back from their CSV file, CSV
+// splitting, multiset comparison with a readable diff, and the list of reference captures under
+// $FM_SHARED_DIR/pcaps.
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <span>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -21,10 +26,9 @@
 #include "capture/raw_batch.hpp"
 #include "config/config.hpp"
 #include "daemon/pipeline.hpp"
-#include "decode/decoder.hpp"
-#include "features/row_sink.hpp"
-#include "flow/flow_engine.hpp"
+#include "daemon/run.hpp"
 #include "output/csv_format.hpp"
+#include "reference_run.hpp"
 
 namespace fm::pipeline_test {
 
@@ -60,79 +64,56 @@ inline constexpr Profile kAllProfiles[] = {Profile::V4, Profile::Cic2018, Profil
 inline constexpr std::uint32_t kWorkerCounts[] = {1, 2, 4, 8};
 
 /// Rows of one run, each without its '\n', in the order they were written.
-struct Rows {
-    std::vector<std::string> lines;
-    flow::FlowCounters flow;
-    std::uint64_t frames = 0;
-    std::uint64_t decoded = 0;
-};
+using Rows = test_support::ReferenceRows;
+using test_support::reference_run;
 
 inline std::vector<std::string> split_lines(std::string_view text) {
-    std::vector<std::string> out;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        const std::size_t nl = text.find('\n', pos);
-        EXPECT_NE(nl, std::string_view::npos) << "row without its line terminator";
-        if (nl == std::string_view::npos) {
-            out.emplace_back(text.substr(pos));
-            break;
-        }
-        out.emplace_back(text.substr(pos, nl - pos));
-        pos = nl + 1;
-    }
-    return out;
+    return test_support::split_rows(text);
 }
 
-/// Collects formatted rows the way the single-threaded offline loop does.
-class CollectingSink final : public features::RowSink {
-public:
-    explicit CollectingSink(const output::CsvFormatter& fmt) : fmt_(fmt) {}
-    void consume(std::span<const features::FeatureRow> rows) override {
-        for (const features::FeatureRow& r : rows) {
-            fmt_.append_row(r, buf_);
-        }
+/// The program's path (daemon::run_to_end) over lent sources, writing one CSV file in a fresh
+/// temporary directory; `csv` receives the rows as written (header removed). The directory is
+/// removed afterwards.
+inline daemon::PipelineResult run_to_memory(const config::DaemonConfig& cfg,
+                                            std::vector<capture::PacketSource*> sources,
+                                            std::string& csv,
+                                            daemon::PipelineOptions options = {}) {
+    static std::atomic<unsigned> serial{0};
+    const std::filesystem::path dir =
+        std::filesystem::temp_directory_path() /
+        fmt::format("fm-pipeline-{}-{}", ::getpid(), serial.fetch_add(1));
+    std::filesystem::create_directories(dir);
+    config::DaemonConfig run_cfg = cfg;
+    run_cfg.output.file = (dir / "flows.csv").string();
+    run_cfg.output.fsync = false;
+    daemon::RunOptions run_options;
+    run_options.sources = std::move(sources);
+    run_options.pipeline = options;
+    daemon::PipelineResult r;
+    try {
+        r = daemon::run_to_end(run_cfg, std::move(run_options));
+    } catch (...) {
+        std::filesystem::remove_all(dir);
+        throw;
     }
-    std::string text() const { return fmt::to_string(buf_); }
-
-private:
-    const output::CsvFormatter& fmt_;
-    fmt::memory_buffer buf_;
-};
-
-/// The single-threaded reference: one engine with all of max_flows, on this thread.
-inline Rows reference_run(const config::DaemonConfig& cfg, capture::PacketSource& source) {
-    const output::CsvFormatter formatter(cfg.flow.profile, cfg.output.timezone, cfg.output.label);
-    CollectingSink sink(formatter);
-    decode::Decoder decoder(cfg.decode);
-    flow::FlowEngine engine(cfg.flow, sink, cfg.flow.max_flows);
-    capture::RawBatch batch;
-    std::vector<decode::PacketMeta> metas(capture::RawBatch::kCapacity);
-    Rows out;
-    while (const std::size_t n = source.next_batch(batch)) {
-        std::size_t m = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-            if (decoder.decode(batch.packets[i], metas[m]) == decode::DecodeStatus::Ok) {
-                ++m;
-            }
-        }
-        out.frames += n;
-        out.decoded += m;
-        engine.process(std::span<const decode::PacketMeta>(metas.data(), m));
-    }
-    engine.drain();
-    out.flow = engine.counters();
-    out.lines = split_lines(sink.text());
-    return out;
+    std::ifstream in(run_cfg.output.file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    const std::string all = text.str();
+    const std::size_t header_end = all.find('\n');
+    csv = header_end == std::string::npos ? std::string() : all.substr(header_end + 1);
+    std::filesystem::remove_all(dir);
+    return r;
 }
 
-/// A pipeline run with `workers` workers into memory; checks the stage counters agree.
+/// A run of the program's path with `workers` workers; checks the stage counters agree.
 inline Rows pipeline_run(config::DaemonConfig cfg, capture::PacketSource& source,
                          std::uint32_t workers, daemon::PipelineResult* result_out = nullptr) {
     cfg.pipeline.workers = workers;
     // Small queues: thousands of short runs should not spend their time allocating blocks.
     cfg.pipeline.queue_capacity = std::min<std::uint32_t>(cfg.pipeline.queue_capacity, 8192);
     std::string csv;
-    const daemon::PipelineResult r = daemon::run_pipeline_to_memory(cfg, {&source}, csv);
+    const daemon::PipelineResult r = run_to_memory(cfg, {&source}, csv);
     Rows out;
     out.lines = split_lines(csv);
     out.flow = r.flow;

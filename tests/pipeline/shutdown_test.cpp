@@ -114,9 +114,10 @@ TEST(Shutdown, RowsOutEqualFlowsEmittedThroughTheFileWriter) {
         const output::CsvFormatter formatter(profile, cfg.output.timezone, cfg.output.label);
         daemon::PipelineResult r;
         {
-            output::RotatingCsvWriter writer(cfg.output, formatter.header() + "\n");
             auto source = open(pcap);
-            r = daemon::run_pipeline(cfg, {source.get()}, writer);
+            daemon::RunOptions options;
+            options.sources = {source.get()};
+            r = daemon::run_to_end(cfg, options);
         }
         const std::vector<std::string> lines = split_lines(read_file(cfg.output.file));
         ASSERT_FALSE(lines.empty());
@@ -217,7 +218,7 @@ TEST(Shutdown, StopMidStreamWritesEverythingRead) {
     daemon::PipelineOptions options;
     options.stop_flag = &stop;
     std::string csv;
-    const daemon::PipelineResult r = daemon::run_pipeline_to_memory(cfg, {&source}, csv, options);
+    const daemon::PipelineResult r = run_to_memory(cfg, {&source}, csv, options);
     ASSERT_TRUE(stop.load());
     EXPECT_EQ(r.stats.packets_read, source.delivered());
     EXPECT_LT(source.delivered(), 60U * capture::RawBatch::kCapacity) << "the stop was ignored";
@@ -239,7 +240,7 @@ TEST(Shutdown, MaxPacketsStopsAtExactlyThatFrame) {
     cfg.capture.max_packets = 1000;  // not a multiple of the batch size
     auto source = open(pcap);
     std::string csv;
-    const daemon::PipelineResult r = daemon::run_pipeline_to_memory(cfg, {source.get()}, csv);
+    const daemon::PipelineResult r = run_to_memory(cfg, {source.get()}, csv);
     EXPECT_EQ(r.stats.packets_read, 1000U);
     PrefixSource prefix(open(pcap), 1000);
     const Rows reference = reference_run(cfg, prefix);
@@ -254,7 +255,7 @@ TEST(Shutdown, SeveralSourcesAreOneStream) {
     auto a = open(pcap);
     auto b = open(pcap);
     std::string csv;
-    const daemon::PipelineResult r = daemon::run_pipeline_to_memory(cfg, {a.get(), b.get()}, csv);
+    const daemon::PipelineResult r = run_to_memory(cfg, {a.get(), b.get()}, csv);
     auto single = open(pcap);
     const Rows once = reference_run(cfg, *single);
     EXPECT_EQ(r.stats.packets_read, 2 * once.frames);
@@ -459,7 +460,7 @@ TEST(LiveInput, MaxPacketsIsSharedByAllCaptureThreads) {
     daemon::PipelineOptions options;
     options.expire_with_clock = false;
     std::string csv;
-    const daemon::PipelineResult r = daemon::run_pipeline_to_memory(cfg, {&a, &b}, csv, options);
+    const daemon::PipelineResult r = run_to_memory(cfg, {&a, &b}, csv, options);
     EXPECT_EQ(r.stats.packets_read, 1500U);
     EXPECT_EQ(r.stats.worker_packets, r.stats.packets_decoded);
 }
@@ -475,8 +476,7 @@ TEST(RunToCompletion, OneLaneOneWorkerGivesTheSingleThreadedRowsInOrder) {
     options.run_to_completion = true;
     auto source = open(pcap);
     std::string csv;
-    const daemon::PipelineResult r =
-        daemon::run_pipeline_to_memory(cfg, {source.get()}, csv, options);
+    const daemon::PipelineResult r = run_to_memory(cfg, {source.get()}, csv, options);
     auto ref = open(pcap);
     const Rows reference = reference_run(cfg, *ref);
     EXPECT_EQ(split_lines(csv), reference.lines);
@@ -501,7 +501,7 @@ TEST(RunToCompletion, EachWorkerReadsItsOwnLiveLane) {
     options.expire_with_clock = false;
     options.run_to_completion = true;
     std::string csv;
-    const daemon::PipelineResult r = daemon::run_pipeline_to_memory(cfg, {&a, &b}, csv, options);
+    const daemon::PipelineResult r = run_to_memory(cfg, {&a, &b}, csv, options);
 
     const std::vector<std::string> expected =
         expect_both_captures_accounted(r, cfg, pcap_a, pcap_b);
@@ -522,7 +522,7 @@ TEST(RunToCompletion, StopAndMaxPacketsActAsWithCaptureThreads) {
     options.expire_with_clock = false;
     options.run_to_completion = true;
     std::string csv;
-    const daemon::PipelineResult r = daemon::run_pipeline_to_memory(cfg, {&a, &b}, csv, options);
+    const daemon::PipelineResult r = run_to_memory(cfg, {&a, &b}, csv, options);
     EXPECT_EQ(r.stats.packets_read, 1500U);
     EXPECT_EQ(r.stats.worker_packets, r.stats.packets_decoded);
     expect_every_flow_accounted(r.flow);
@@ -534,7 +534,7 @@ TEST(RunToCompletion, StopAndMaxPacketsActAsWithCaptureThreads) {
     PollingSource d(open(pcap));
     options.stop_flag = &stop;
     std::string csv2;
-    const daemon::PipelineResult s = daemon::run_pipeline_to_memory(cfg, {&c, &d}, csv2, options);
+    const daemon::PipelineResult s = run_to_memory(cfg, {&c, &d}, csv2, options);
     EXPECT_EQ(s.stats.packets_read, 0U);
     EXPECT_EQ(s.stats.rows_queued, 0U);
 }
@@ -585,7 +585,7 @@ TEST(Layout, PinsWorkersAndReportsImpossiblePinning) {
     {
         auto source = open(pcap);
         std::string csv;
-        const daemon::PipelineResult r = daemon::run_pipeline_to_memory(cfg, {source.get()}, csv);
+        const daemon::PipelineResult r = run_to_memory(cfg, {source.get()}, csv);
         EXPECT_EQ(r.stats.worker_packets, r.stats.packets_decoded);
         EXPECT_GT(r.writer.rows_written, 0U);
     }

@@ -366,7 +366,7 @@ TEST(WorkedExampleG, TimeoutSplitOpenedByResponder) {
 }
 
 TEST(EraQuirks, FlagCountsFirstPacketOnlyInHashMapOrder) {
-    // §4.1 (a FIN would close the ERA flow at once, so the first packet is S+P+U+E).
+    // §4.1 (a FIN would close the cic2018 flow at once, so the first packet is S+P+U+E).
     const std::vector<decode::PacketMeta> r = {
         tcp(kT0, kClient, kServer, kPsh | kUrg | kEce | kSyn, 0),
         tcp(kT0 + 10, kClient, kServer, kAck | kRst | kCwr, 0),

@@ -117,7 +117,7 @@ TEST(Timestamp, FixedIsoUtcWithFraction) {
     EXPECT_EQ(ts(Profile::Fixed, "UTC", kT0 + 5'500'000), "2017-07-14 02:40:05.500");
     EXPECT_EQ(ts(Profile::Fixed, "UTC", kT0 + 123), "2017-07-14 02:40:00.000123");
     EXPECT_EQ(ts(Profile::Fixed, "UTC", kT0 + 986'596), "2017-07-14 02:40:00.986596");
-    // The zone is ignored: ENG-HEAD always prints UTC.
+    // The zone is ignored: fixed always prints UTC.
     EXPECT_EQ(ts(Profile::Fixed, "America/Halifax", kT0), "2017-07-14 02:40:00");
 }
 

@@ -8,8 +8,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string_view>
 
-namespace fm::dispatch {
+namespace fm {
 
 class StageCounter {
 public:
@@ -28,4 +29,10 @@ private:
 
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
 
-}  // namespace fm::dispatch
+// A counter block of StageCounters is generated from its X-macro table (common/named_counters.hpp):
+//   #define FM_COUNTER FM_STAGE_COUNTER_MEMBER   -> one StageCounter member per line
+//   #define FM_COUNTER FM_STAGE_COUNTER_VISIT    -> fn(name, value) per line, inside for_each(fn)
+#define FM_STAGE_COUNTER_MEMBER(field, name, doc) ::fm::StageCounter field;
+#define FM_STAGE_COUNTER_VISIT(field, name, doc) fn(std::string_view(name), field.load());
+
+}  // namespace fm

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "daemon/inputs.hpp"
+
+#include "capture/capture_error.hpp"
+
+namespace fm::daemon {
+
+Inputs::Inputs(const config::CaptureConfig& cfg) : source_(cfg.source) {
+    switch (cfg.source) {
+        case config::CaptureSource::PcapFile:
+            for (const std::string& path : cfg.files) {
+                auto reader = std::make_unique<capture::CaptureFileReader>(path);
+                if (reader->is_open()) {
+                    files_.push_back(std::move(reader));
+                } else {
+                    open_errors_.push_back(reader->error());
+                }
+            }
+            break;
+        case config::CaptureSource::PcapLive:
+            pcap_ = capture::open_pcap_live(cfg);
+            break;
+        case config::CaptureSource::Dpdk:
+#ifdef FM_HAVE_DPDK
+            dpdk_ = std::make_unique<capture::DpdkCapture>(cfg);
+#else
+            // config::validate() rejects this combination; kept for a library caller.
+            throw capture::CaptureError(capture::CaptureError::Kind::Config,
+                                        "capture.source dpdk: built without DPDK");
+#endif
+            break;
+    }
+}
+
+bool Inputs::flows_partitioned() const noexcept {
+#ifdef FM_HAVE_DPDK
+    return dpdk_ != nullptr && dpdk_->flows_partitioned_by_queue();
+#else
+    return false;
+#endif
+}
+
+std::vector<capture::PacketSource*> Inputs::sources() const {
+    std::vector<capture::PacketSource*> out;
+    for (const auto& f : files_) {
+        out.push_back(f.get());
+    }
+    for (const auto& p : pcap_) {
+        out.push_back(p.get());
+    }
+#ifdef FM_HAVE_DPDK
+    if (dpdk_) {
+        for (capture::PacketSource* s : dpdk_->sources()) {
+            out.push_back(s);
+        }
+    }
+#endif
+    return out;
+}
+
+std::uint64_t Inputs::input_total() const noexcept {
+    std::uint64_t total = 0;
+    for (const auto& f : files_) {
+        total += f->size_bytes();
+    }
+    return total;
+}
+
+void Inputs::request_stop() noexcept {
+    for (const auto& p : pcap_) {
+        p->request_stop();
+    }
+#ifdef FM_HAVE_DPDK
+    if (dpdk_) {
+        dpdk_->request_stop();
+    }
+#endif
+}
+
+std::uint64_t Inputs::drops() const {
+    std::uint64_t n = 0;
+    for (const auto& p : pcap_) {
+        n += p->drops();
+    }
+#ifdef FM_HAVE_DPDK
+    if (dpdk_) {
+        n += dpdk_->drops();
+    }
+#endif
+    return n;
+}
+
+NamedCounters Inputs::named_counters() const {
+    NamedCounters out;
+    for (const auto& p : pcap_) {
+        for (auto& [name, value] : p->named_counters()) {
+            add_counter(out, name, value);
+        }
+    }
+#ifdef FM_HAVE_DPDK
+    if (dpdk_) {
+        for (auto& [name, value] : dpdk_->named_counters()) {
+            add_counter(out, name, value);
+        }
+    }
+#endif
+    return out;
+}
+
+void Inputs::refresh_stats() noexcept {
+    for (const auto& p : pcap_) {
+        p->refresh_stats();
+    }
+}
+
+std::vector<std::string> Inputs::describe() const {
+    std::vector<std::string> out;
+    for (const auto& p : pcap_) {
+        out.push_back(p->describe());
+    }
+#ifdef FM_HAVE_DPDK
+    if (dpdk_) {
+        for (std::string& line : dpdk_->describe()) {
+            out.push_back(std::move(line));
+        }
+    }
+#endif
+    return out;
+}
+
+}  // namespace fm::daemon

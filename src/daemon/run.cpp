@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "daemon/run.hpp"
+
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "output/csv_format.hpp"
+
+namespace fm::daemon {
+
+namespace {
+
+/// Why no capture file could be opened, one file per line.
+std::string no_input_message(const Inputs& inputs) {
+    std::string message = "no capture file could be opened; nothing was written";
+    for (const std::string& e : inputs.open_errors()) {
+        message += fmt::format("\n  {}", e);
+    }
+    return message;
+}
+
+}  // namespace
+
+Run::Run(const config::DaemonConfig& cfg, RunOptions options)
+    : inputs_(options.sources.empty() ? std::make_unique<Inputs>(cfg.capture)
+                                      : std::make_unique<Inputs>()) {
+    sources_ = options.sources.empty() ? inputs_->sources() : std::move(options.sources);
+    if (sources_.empty()) {
+        throw PipelineError(no_input_message(*inputs_));
+    }
+    // Fails here, before any thread exists, on an unknown time zone.
+    std::string header;
+    try {
+        header =
+            output::CsvFormatter(cfg.flow.profile, cfg.output.timezone, cfg.output.label).header();
+    } catch (const std::exception& e) {
+        throw PipelineError(
+            fmt::format("output.timezone \"{}\": {}", cfg.output.timezone, e.what()));
+    }
+    writer_ = std::make_unique<output::RotatingCsvWriter>(cfg.output, header + "\n");
+    rows_ = Pipeline::make_row_queue(cfg.pipeline.workers);
+    output::WriterThreadOptions writer_options;
+    writer_options.hold_max_bytes = cfg.output.hold_max_bytes;
+    writer_thread_ = std::make_unique<output::WriterThread>(*rows_, *writer_, writer_options);
+
+    PipelineOptions pipeline_options = options.pipeline;
+    pipeline_options.abandon_output = &abandon_output_;
+    // Hardware RSS already keeps each flow on one queue: with one worker per queue, each
+    // worker polls its own queue and the software hand-off is left out (run to completion).
+    if (inputs_->flows_partitioned() && cfg.pipeline.workers == sources_.size()) {
+        pipeline_options.run_to_completion = true;
+    }
+    pipeline_ = std::make_unique<Pipeline>(cfg, sources_, *rows_, pipeline_options);
+}
+
+Run::~Run() {
+    if (started_ && !waited_) {
+        request_stop();
+        wait();
+    }
+}
+
+void Run::start() {
+    if (started_) {
+        throw PipelineError("run: started twice");
+    }
+    writer_thread_->start();
+    try {
+        pipeline_->start();
+    } catch (...) {
+        writer_thread_->stop();
+        throw;
+    }
+    started_ = true;
+}
+
+PipelineResult Run::wait() {
+    PipelineResult result;
+    if (!started_ || waited_) {
+        return result;
+    }
+    result = pipeline_->wait();
+    inputs_->refresh_stats();  // the capture threads have stopped
+    // Every producer has joined: the writer writes what is queued, closes and renames.
+    writer_thread_->stop();
+    result.writer = writer_thread_->stats();
+    add_counters(result.counters, result.writer);
+    for (const auto& [name, value] : inputs_->named_counters()) {
+        add_counter(result.counters, name, value);
+    }
+    waited_ = true;
+    return result;
+}
+
+void Run::request_stop() noexcept {
+    pipeline_->request_stop();
+    inputs_->request_stop();
+}
+
+void Run::request_fast_stop() noexcept {
+    writer_thread_->request_fast_stop();
+    abandon_output_.store(true, std::memory_order_relaxed);
+}
+
+StatsSnapshot Run::snapshot() const {
+    StatsSnapshot s = stats_snapshot(*pipeline_, writer_thread_->stats());
+    s.capture_drops = inputs_->drops();
+    for (const auto& [name, value] : inputs_->named_counters()) {
+        add_counter(s.details, name, value);
+    }
+    return s;
+}
+
+PipelineResult run_to_end(const config::DaemonConfig& cfg, RunOptions options) {
+    Run run(cfg, std::move(options));
+    run.start();
+    return run.wait();
+}
+
+}  // namespace fm::daemon
