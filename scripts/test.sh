@@ -30,7 +30,7 @@ for arg in "$@"; do
     case "$arg" in
         --clean) clean=1 ;;
         -h | --help)
-            sed -n '3,18p' "scripts/test.sh" | sed 's/^# \{0,1\}//'
+            sed -n '3,17p' "scripts/test.sh" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
