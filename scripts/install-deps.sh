@@ -12,6 +12,7 @@ PACKAGES=(
     clang
     clang-format
     g++
+    groff-base
     iproute2
     libbenchmark-dev
     libclang-rt-14-dev
@@ -26,10 +27,12 @@ PACKAGES=(
     libspdlog-dev
     libsystemd-dev
     libyaml-cpp-dev
+    man-db
     meson
     ninja-build
     pkg-config
     python3
+    scdoc
     systemd
     tcpreplay
     tshark
