@@ -30,6 +30,7 @@ PACKAGES=(
     ninja-build
     pkg-config
     python3
+    python3-matplotlib
     systemd
     tcpreplay
     tshark

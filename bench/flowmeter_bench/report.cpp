@@ -89,7 +89,7 @@ std::string run_json(const ReportContext& ctx, const RunResult& r, const std::st
         "\"percent_of_line_rate\": {:.3f}, \"line_rate_pps\": {:.1f}, \"link_bps\": {:.0f}, "
         "\"rows\": {}, \"rows_per_s\": {:.1f}, \"wall_s\": {:.3f}, \"offer_s\": {:.3f}, "
         "\"peak_rss_bytes\": {}, \"rss_before_bytes\": {}, \"bytes_per_flow\": {:.1f}, "
-        "\"concurrent_flows\": {}, \"read_ceiling_pps\": {:.1f}, "
+        "\"concurrent_flows\": {}, \"flows_created\": {}, \"read_ceiling_pps\": {:.1f}, "
         "\"fraction_of_read_ceiling\": {:.4f}, \"queue_full_waits\": {}, "
         "\"mean_frame_bytes\": {:.1f}, \"stored_snaplen\": {}, \"stored_frames\": {}, "
         "\"cpu\": {{{}}}, \"error\": {}}}",
@@ -99,8 +99,9 @@ std::string run_json(const ReportContext& ctx, const RunResult& r, const std::st
         r.delivered, r.dropped, r.achieved_pps, r.achieved_gbps,
         line > 0 ? 100.0 * r.achieved_pps / line : 0.0, line, ctx.link_bps, r.rows, r.rows_per_s,
         r.wall_s, r.offer_s, r.peak_rss_bytes, r.rss_before_bytes, r.bytes_per_flow,
-        s.concurrent_flows, ctx.ceiling.pps, fraction_of_ceiling(ctx, r), r.queue_full_waits,
-        s.mean_wire_len() + 4.0, s.snaplen, s.size(), stages, json_string(r.error));
+        s.concurrent_flows, r.flows_created, ctx.ceiling.pps, fraction_of_ceiling(ctx, r),
+        r.queue_full_waits, s.mean_wire_len() + 4.0, s.snaplen, s.size(), stages,
+        json_string(r.error));
 }
 
 }  // namespace

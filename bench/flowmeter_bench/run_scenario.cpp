@@ -147,9 +147,11 @@ RunResult run_scenario(const FrameStore& store, const RunSpec& spec) {
     r.rows_per_s = static_cast<double>(r.rows) / r.wall_s;
     r.queue_full_waits = result.stats.queue_full_waits;
     // Flows open at once: the model's figure, or for a capture file the flows of one pass
-    // (an upper bound, so bytes_per_flow is then a lower bound).
-    std::uint64_t flows = store.concurrent_flows;
-    if (flows == 0 && r.delivered != 0) {
+    // (an upper bound, so bytes_per_flow is then a lower bound); never more than the flows
+    // the run created (a short run may not reach the model's peak).
+    r.flows_created = result.flow.flows_created;
+    std::uint64_t flows = std::min(store.concurrent_flows, r.flows_created);
+    if (store.concurrent_flows == 0 && r.delivered != 0) {
         flows = static_cast<std::uint64_t>(
             static_cast<double>(result.flow.flows_created) *
             static_cast<double>(std::min<std::uint64_t>(store.size(), r.delivered)) /

@@ -38,7 +38,8 @@ struct RunResult {
     double rows_per_s = 0;     ///< rows / wall_s
     std::uint64_t peak_rss_bytes = 0;
     std::uint64_t rss_before_bytes = 0;
-    double bytes_per_flow = 0;  ///< (peak RSS - RSS before) / concurrent flows
+    double bytes_per_flow = 0;        ///< (peak RSS - RSS before) / concurrent flows
+    std::uint64_t flows_created = 0;  ///< flows the engines started during the run
     std::uint64_t queue_full_waits = 0;
     std::vector<StageCpu> stages;
     std::string error;  ///< empty when the run went through
