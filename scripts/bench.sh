@@ -74,7 +74,13 @@ if ((!plot_only)); then
     echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/machine.txt"
 fi
 
-python3 - "$out" "$plot" <<'PY'
+# The charts need matplotlib: Debian's python3 has it (python3-matplotlib); another python3
+# first on PATH may not.
+python=${PYTHON:-python3}
+if ((plot)) && ! "$python" -c 'import matplotlib' 2>/dev/null && [[ -x /usr/bin/python3 ]]; then
+    python=/usr/bin/python3
+fi
+"$python" - "$out" "$plot" <<'PY'
 import glob, json, os, sys
 out, plot = sys.argv[1], sys.argv[2] == "1"
 runs, searches = [], []
