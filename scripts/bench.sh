@@ -87,7 +87,8 @@ runs, searches = [], []
 for path in sorted(glob.glob(os.path.join(out, "*.json"))):
     with open(path) as f:
         doc = json.load(f)
-    frames = os.path.basename(path).split("-")[1]
+    # max-<frames>-<flows>.json, zero-loss-<frames>-<link>.json
+    frames = os.path.basename(path)[:-len(".json")].split("-")[-2]
     for r in doc["runs"]:
         r["frames"] = frames
         runs.append(r)
