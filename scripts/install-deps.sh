@@ -32,6 +32,7 @@ PACKAGES=(
     ninja-build
     pkg-config
     python3
+    python3-matplotlib
     scdoc
     systemd
     tcpreplay
