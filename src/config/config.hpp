@@ -95,8 +95,13 @@ struct DecodeConfig {
     bool operator==(const DecodeConfig&) const = default;
 };
 
+/// pipeline.workers: auto (config/pipeline_layout.hpp says how many that is).
+inline constexpr std::uint32_t kAutoWorkers = 0xFFFFFFFFu;
+/// The most workers a configuration may ask for.
+inline constexpr std::uint32_t kMaxWorkers = 256;
+
 struct PipelineConfig {
-    std::uint32_t workers = 1;
+    std::uint32_t workers = kAutoWorkers;  ///< 1..kMaxWorkers, or kAutoWorkers
     std::uint32_t queue_capacity = 65536;  ///< packets per worker queue
     std::vector<int> cpu_affinity;         ///< optional: one CPU per worker thread
 

@@ -19,6 +19,8 @@
 #include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
+#include "config/pipeline_layout.hpp"
+
 namespace fm::config {
 
 ConfigError::ConfigError(std::string where, std::string key, std::string message)
@@ -61,7 +63,6 @@ constexpr std::uint32_t kMinSnaplen = 64;
 constexpr std::uint32_t kMaxSnaplen = 262144;
 constexpr std::uint32_t kMaxBufferMb = 16384;
 constexpr std::uint32_t kMaxCaptureThreads = 64;
-constexpr std::uint32_t kMaxWorkers = 256;
 constexpr std::uint32_t kMinQueueCapacity = 256;
 constexpr std::uint32_t kMaxQueueCapacity = 1u << 26;
 constexpr int kMaxCpu = 1023;  // CPU_SETSIZE - 1
@@ -266,7 +267,9 @@ const std::array<Leaf, 37> kLeaves = {{
         p.cfg().decode.tunnels = p.boolean(n, k);
     }},
     {"pipeline.workers", [](Parser& p, const YAML::Node& n, std::string_view k) {
-        p.cfg().pipeline.workers = p.integer<std::uint32_t>(n, k);
+        p.cfg().pipeline.workers = n.IsScalar() && n.Tag() != "!" && n.Scalar() == "auto"
+                                       ? kAutoWorkers
+                                       : p.integer<std::uint32_t>(n, k);
     }},
     {"pipeline.queue_capacity", [](Parser& p, const YAML::Node& n, std::string_view k) {
         p.cfg().pipeline.queue_capacity = p.integer<std::uint32_t>(n, k);
@@ -553,11 +556,14 @@ void validate(const DaemonConfig& c, const Origins& origins, const BuildFeatures
     }
 
     // pipeline
-    ck.range("pipeline.workers", c.pipeline.workers, 1u, kMaxWorkers);
+    if (c.pipeline.workers != kAutoWorkers) {
+        ck.range("pipeline.workers", c.pipeline.workers, 1u, kMaxWorkers);
+    }
     ck.range("pipeline.queue_capacity", c.pipeline.queue_capacity, kMinQueueCapacity,
              kMaxQueueCapacity);
     if (!c.pipeline.cpu_affinity.empty()) {
-        if (c.pipeline.cpu_affinity.size() != c.pipeline.workers) {
+        if (c.pipeline.workers != kAutoWorkers &&
+            c.pipeline.cpu_affinity.size() != c.pipeline.workers) {
             ck.fail("pipeline.cpu_affinity",
                     fmt::format("{} CPUs listed but pipeline.workers is {} ({}): give one CPU "
                                 "per worker, or none",
@@ -582,12 +588,12 @@ void validate(const DaemonConfig& c, const Origins& origins, const BuildFeatures
     if (c.flow.max_flows < 1) {
         ck.fail("flow.max_flows", "must be at least 1");
     }
-    if (c.flow.max_flows < c.pipeline.workers) {
-        ck.fail(
-            "flow.max_flows",
-            fmt::format("{} is less than pipeline.workers {} ({}): every worker needs room "
-                        "for at least one flow",
-                        c.flow.max_flows, c.pipeline.workers, ck.origin_note("pipeline.workers")));
+    if (c.flow.max_flows < resolved_workers(c.pipeline)) {
+        ck.fail("flow.max_flows",
+                fmt::format("{} is less than pipeline.workers {} ({}): every worker needs room "
+                            "for at least one flow",
+                            c.flow.max_flows, resolved_workers(c.pipeline),
+                            ck.origin_note("pipeline.workers")));
     }
 
     // output
@@ -691,7 +697,12 @@ std::string to_yaml(const DaemonConfig& c) {
     e << YAML::EndMap;
 
     e << YAML::Key << "pipeline" << YAML::Value << YAML::BeginMap;
-    num("workers", c.pipeline.workers);
+    if (c.pipeline.workers == kAutoWorkers) {
+        e << YAML::Key << "workers" << YAML::Value << "auto"
+          << YAML::Comment(fmt::format("{} on this machine", resolved_workers(c.pipeline)));
+    } else {
+        num("workers", c.pipeline.workers);
+    }
     num("queue_capacity", c.pipeline.queue_capacity);
     e << YAML::Key << "cpu_affinity" << YAML::Value;
     int_list(c.pipeline.cpu_affinity);

@@ -118,7 +118,9 @@ CliResult parse_command_line(int argc, const char* const* argv,
         app.add_option("--profile", f.profile, "Output profile: cic2017, cic2018, v4 or fixed")
             ->type_name("NAME");
     auto* o_workers =
-        app.add_option("--workers", f.workers, "Number of flow worker threads")->type_name("N");
+        app.add_option("--workers", f.workers,
+                       "Flow worker threads, or auto (default: usable CPUs - 1, at least 1)")
+            ->type_name("N|auto");
     auto* o_ipv4 = app.add_flag("--ipv4-only", f.ipv4_only, "Make flows of IPv4 packets only");
     auto* o_tz = app.add_option("--timezone", f.timezone,
                                 "Time zone of the Timestamp column (UTC or an IANA name)")
@@ -214,8 +216,9 @@ CliResult parse_command_line(int argc, const char* const* argv,
         org.set("flow.profile", flag_origin("--profile"));
     }
     if (o_workers->count() > 0) {
-        c.pipeline.workers =
-            parse_unsigned<std::uint32_t>(f.workers, "--workers", "pipeline.workers");
+        c.pipeline.workers = f.workers == "auto" ? config::kAutoWorkers
+                                                 : parse_unsigned<std::uint32_t>(
+                                                       f.workers, "--workers", "pipeline.workers");
         org.set("pipeline.workers", flag_origin("--workers"));
     }
     if (o_ipv4->count() > 0) {

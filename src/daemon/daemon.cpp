@@ -40,6 +40,7 @@
 #include "capture/capture_error.hpp"
 #include "config/config.hpp"
 #include "config/config_loader.hpp"
+#include "config/pipeline_layout.hpp"
 #include "daemon/cli.hpp"
 #include "daemon/exit_codes.hpp"
 #include "daemon/list_interfaces.hpp"
@@ -91,7 +92,8 @@ std::string describe_run(const config::DaemonConfig& cfg) {
                                                  cfg.output.file_prefix)
                                    : cfg.output.file;
     return fmt::format("flowmeterd {}: {}, profile {}, {} worker(s), writing {}", version_string(),
-                       input, to_string(cfg.flow.profile), cfg.pipeline.workers, output);
+                       input, to_string(cfg.flow.profile), config::resolved_workers(cfg.pipeline),
+                       output);
 }
 
 /// Logs the final statistics: the seed's four totals, then the detailed lines (rates, flows,
@@ -152,12 +154,13 @@ int run(const CliResult& cli) {
         capture_log->info("{}", line);
     }
     const std::size_t n_sources = session.sources().size();
-    if (inputs.flows_partitioned() && cfg.pipeline.workers != n_sources) {
+    const std::uint32_t workers = session.pipeline().workers();
+    if (inputs.flows_partitioned() && workers != n_sources) {
         log->info(
             "hardware RSS spreads flows over {} queues; with pipeline.workers {} the capture "
             "threads hand packets to the workers in software (set pipeline.workers to {} to let "
             "each worker read its own queue)",
-            n_sources, cfg.pipeline.workers, n_sources);
+            n_sources, workers, n_sources);
     }
     log->info("{}", session.pipeline().layout());
 
@@ -177,6 +180,7 @@ int run(const CliResult& cli) {
     std::thread finisher([&] {
         result = session.wait();
         finished.store(true, std::memory_order_release);
+        signals.wake();  // the control loop ends now, not at its next tick
     });
 
     auto snapshot = [&] {

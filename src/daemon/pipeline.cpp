@@ -20,6 +20,7 @@
 #include <fmt/ranges.h>
 
 #include "common/this_thread.hpp"
+#include "config/pipeline_layout.hpp"
 
 namespace fm::daemon {
 
@@ -41,8 +42,8 @@ Pipeline::Pipeline(const config::DaemonConfig& cfg, std::vector<capture::PacketS
       sources_(std::move(sources)),
       rows_(rows),
       options_(options),
-      workers_(cfg.pipeline.workers),
-      shard_map_(std::max<std::uint32_t>(cfg.pipeline.workers, 1)),
+      workers_(config::resolved_workers(cfg.pipeline)),
+      shard_map_(std::max<std::uint32_t>(workers_, 1)),
       budget_(cfg.capture.max_packets) {
     constexpr std::uint32_t kMaxWorkers = 1024;
     if (workers_ == 0 || workers_ > kMaxWorkers) {

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "config/pipeline_layout.hpp"
 #include "output/csv_format.hpp"
 
 namespace fm::daemon {
@@ -39,7 +40,8 @@ Run::Run(const config::DaemonConfig& cfg, RunOptions options)
             fmt::format("output.timezone \"{}\": {}", cfg.output.timezone, e.what()));
     }
     writer_ = std::make_unique<output::RotatingCsvWriter>(cfg.output, header + "\n");
-    rows_ = Pipeline::make_row_queue(cfg.pipeline.workers);
+    const std::uint32_t workers = config::resolved_workers(cfg.pipeline);
+    rows_ = Pipeline::make_row_queue(workers);
     output::WriterThreadOptions writer_options;
     writer_options.hold_max_bytes = cfg.output.hold_max_bytes;
     writer_thread_ = std::make_unique<output::WriterThread>(*rows_, *writer_, writer_options);
@@ -48,7 +50,7 @@ Run::Run(const config::DaemonConfig& cfg, RunOptions options)
     pipeline_options.abandon_output = &abandon_output_;
     // Hardware RSS already keeps each flow on one queue: with one worker per queue, each
     // worker polls its own queue and the software hand-off is left out (run to completion).
-    if (inputs_->flows_partitioned() && cfg.pipeline.workers == sources_.size()) {
+    if (inputs_->flows_partitioned() && workers == sources_.size()) {
         pipeline_options.run_to_completion = true;
     }
     pipeline_ = std::make_unique<Pipeline>(cfg, sources_, *rows_, pipeline_options);

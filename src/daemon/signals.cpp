@@ -121,6 +121,12 @@ bool Signals::take_rotate_request() noexcept {
     return g_hup_taken.exchange(seen, std::memory_order_relaxed) != seen;
 }
 
+void Signals::wake() noexcept {
+    const int fd = g_wake_fd.load(std::memory_order_relaxed);
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const ssize_t w = write(fd, &one, sizeof one);
+}
+
 bool Signals::wait(std::chrono::milliseconds timeout) noexcept {
     const int fd = g_wake_fd.load(std::memory_order_relaxed);
     pollfd p{fd, POLLIN, 0};

@@ -33,9 +33,11 @@ public:
     /// True once per batch of SIGHUPs that arrived since the previous call.
     bool take_rotate_request() noexcept;
 
-    /// Sleeps until a signal arrives or `timeout` passes; true when woken by a signal.
+    /// Sleeps until a signal arrives, wake() is called or `timeout` passes; true when woken.
     /// Control thread only.
     bool wait(std::chrono::milliseconds timeout) noexcept;
+    /// Ends the control thread's wait() now (the run has finished). Any thread.
+    void wake() noexcept;
 };
 
 }  // namespace fm::daemon

@@ -66,19 +66,36 @@ void WriterThread::start() {
     thread_ = std::thread([this] { run(); });
 }
 
+void WriterThread::wake() noexcept {
+    // An empty chunk ends the thread's timed wait at once: a request is acted on now, not at
+    // the next poll interval (an empty capture then finishes in milliseconds). consume()
+    // ignores it. Enqueueing may allocate; if it cannot, the poll interval still bounds the
+    // delay.
+    try {
+        tsan_queue_acquire(&queue_);
+        queue_.enqueue(RowChunk{});
+        tsan_queue_release(&queue_);
+    } catch (...) {
+        tsan_queue_release(&queue_);
+    }
+}
+
 void WriterThread::request_rotate() noexcept {
     rotate_requested_.store(true, std::memory_order_release);
+    wake();
 }
 
 void WriterThread::stop() {
     int expected = static_cast<int>(StopMode::Running);
     stop_mode_.compare_exchange_strong(expected, static_cast<int>(StopMode::Graceful),
                                        std::memory_order_acq_rel);
+    wake();
     join();
 }
 
 void WriterThread::request_fast_stop() noexcept {
     stop_mode_.store(static_cast<int>(StopMode::Fast), std::memory_order_release);
+    wake();
 }
 
 void WriterThread::stop_fast() {
@@ -121,6 +138,9 @@ void WriterThread::hold(RowChunk&& chunk) {
 }
 
 void WriterThread::consume(RowChunk&& chunk) {
+    if (chunk.rows == 0 && chunk.text.empty()) {
+        return;  // a wake-up (wake()), not rows
+    }
     counters_.chunks.fetch_add(1, std::memory_order_relaxed);
     if (!held_.empty()) {
         hold(std::move(chunk));  // keep the order: nothing overtakes held rows
@@ -292,6 +312,10 @@ void WriterThread::run() {
                 timeout = std::clamp(
                     std::chrono::duration_cast<std::chrono::milliseconds>(next_retry_ - now),
                     std::chrono::milliseconds(1), opt_.poll_interval);
+            } else if (mode == StopMode::Graceful) {
+                // Every producer has joined (stop()'s precondition): nothing more will come, so
+                // take what is queued without waiting.
+                timeout = std::chrono::milliseconds(0);
             }
             tsan_queue_acquire(&queue_);
             n = queue_.wait_dequeue_bulk_timed(tok, buf.begin(), kBulk, timeout);

@@ -121,6 +121,8 @@ private:
     enum class StopMode : int { Running = 0, Graceful = 1, Fast = 2 };
 
     void run();
+    /// Ends the writer thread's wait on the queue. Any thread.
+    void wake() noexcept;
     void consume(RowChunk&& chunk);
     void hold(RowChunk&& chunk);
     bool flush_held(bool final_attempt);

@@ -134,6 +134,18 @@ TEST_F(DaemonCli, BadFlagValuesExit78AndMalformedCommandLinesExit64) {
     EXPECT_NE(output_.find("--help"), std::string::npos) << output_;
 }
 
+TEST_F(DaemonCli, WorkersAutoIsTheDefaultAndCanBeAskedFor) {
+    ASSERT_EQ(flowmeterd({"--check-config", "-f", pcap_}), 0) << output_;
+    EXPECT_NE(output_.find("workers: auto"), std::string::npos) << output_;
+    ASSERT_EQ(flowmeterd({"--check-config", "-f", pcap_, "--workers", "2"}), 0) << output_;
+    EXPECT_NE(output_.find("workers: 2"), std::string::npos) << output_;
+    ASSERT_EQ(flowmeterd({"--check-config", "-f", pcap_, "--workers", "auto"}), 0) << output_;
+    EXPECT_NE(output_.find("workers: auto"), std::string::npos) << output_;
+    const std::string out = tmp_.file("auto.csv");
+    ASSERT_EQ(flowmeterd({"-f", pcap_, "-o", out, "--workers", "auto"}), 0) << output_;
+    EXPECT_TRUE(fs::exists(out));
+}
+
 TEST_F(DaemonCli, HelpAndVersionExit0) {
     EXPECT_EQ(flowmeterd({"--help"}), 0);
     EXPECT_NE(output_.find("--config"), std::string::npos) << output_;
