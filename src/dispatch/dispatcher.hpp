@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "common/cacheline.hpp"
-#include "decode/packet_meta.hpp"
 #include "common/stage_counter.hpp"
+#include "decode/packet_meta.hpp"
 #include "dispatch/worker_queue.hpp"
 
 namespace fm::dispatch {
