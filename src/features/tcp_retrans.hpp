@@ -3,9 +3,10 @@
 // BasicFlow.handleTcpRetransmissionFields). The reference keeps a HashSet of every
 // (source address, seq, ack, payload length, window) it has seen on the connection and counts a
 // packet as a retransmission when its signature is already in the set. flowmeterd keeps a
-// bounded memory instead: 8 buckets, chosen by the signature's hash, each remembering 32-bit
-// fingerprints of the last 15 distinct signatures that fell into it (512 bytes per flow slot,
-// 120 signatures). A retransmission is recognised when its original is still in its bucket; one
+// bounded memory instead: 5 buckets, chosen by the signature's hash, each remembering 32-bit
+// fingerprints of the last 15 distinct signatures that fell into it (320 bytes per flow slot,
+// 75 signatures; five, not eight, so that a `fixed` flow stays within 1 KiB with its state and
+// table slots). A retransmission is recognised when its original is still in its bucket; one
 // whose bucket has seen 15 newer signatures since goes uncounted, and a new signature collides
 // with a remembered one with probability <= 15 / 2^32. Checking a packet reads one cache line,
 // which the flow engine prefetches (the bucket depends on the packet alone). In the reference
@@ -19,7 +20,7 @@
 
 namespace fm::features {
 
-inline constexpr std::uint32_t kRetransBuckets = 8;
+inline constexpr std::uint32_t kRetransBuckets = 5;
 inline constexpr std::uint32_t kRetransPerBucket = 15;
 
 /// One cache line: 15 fingerprints (0 = unused) and the FIFO position.
@@ -43,7 +44,8 @@ struct RetransMemory {
     }
 
     static std::uint32_t bucket_of(std::uint64_t signature_hash) noexcept {
-        return static_cast<std::uint32_t>(signature_hash >> 61);  // kRetransBuckets == 8
+        // Multiply-shift of the high half: uniform over kRetransBuckets without a division.
+        return static_cast<std::uint32_t>(((signature_hash >> 32) * kRetransBuckets) >> 32);
     }
 
     /// Inserts a signature; returns true when it was already remembered (a retransmission).

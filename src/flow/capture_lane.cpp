@@ -96,14 +96,8 @@ void CaptureLane::run(std::span<dispatch::WorkerInbox* const> inboxes, std::size
                     // either direction, has the same key and so goes to the same worker) and
                     // the worker's table looks the flow up by it. The shard comes from the high
                     // half, the table slot from the low half, so they are independent.
-                    bool packet_first = false;
-                    meta.key_hash = key_hash(make_key(features::read_packet(meta, compat),
-                                                      ordered_same_ip_, &packet_first));
-                    meta.flags |= decode::kKeyHashed;
-                    if (packet_first) {
-                        meta.flags |= decode::kKeyPacketFirst;
-                    }
-                    dispatcher.push(shards(static_cast<std::uint32_t>(meta.key_hash >> 32)), meta);
+                    const std::uint64_t hash = stamp_key_hash(meta, compat, ordered_same_ip_);
+                    dispatcher.push(shards(static_cast<std::uint32_t>(hash >> 32)), meta);
                 }
                 // Bounded latency on a quiet link: nothing waits in a stage past its batch.
                 dispatcher.flush();

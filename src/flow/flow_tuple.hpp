@@ -119,4 +119,19 @@ inline std::uint64_t key_hash(const FlowKey& k) noexcept {
     return h;
 }
 
+/// What a capture lane does to each packet it steers: computes the profile's flow key hash once
+/// and keeps it (and which endpoint the packet's source is) in the packet, where the engine
+/// reads it instead of computing it again (decode::kKeyHashed). Returns the hash.
+inline std::uint64_t stamp_key_hash(decode::PacketMeta& meta, const features::CicCompat& compat,
+                                    bool ordered_same_ip) noexcept {
+    bool packet_first = false;
+    meta.key_hash =
+        key_hash(make_key(features::read_packet(meta, compat), ordered_same_ip, &packet_first));
+    meta.flags |= decode::kKeyHashed;
+    if (packet_first) {
+        meta.flags |= decode::kKeyPacketFirst;
+    }
+    return meta.key_hash;
+}
+
 }  // namespace fm::flow
