@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "common/this_thread.hpp"
 #include "common/tsan_sync.hpp"
 #include "output/output_log.hpp"
 
@@ -63,7 +64,10 @@ WriterThread::~WriterThread() {
 }
 
 void WriterThread::start() {
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        name_this_thread("fm-writer");
+        run();
+    });
 }
 
 void WriterThread::wake() noexcept {
