@@ -33,12 +33,12 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <pcap/pcap.h>
 #include <sched.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include <benchmark/benchmark.h>
-#include <pcap/pcap.h>
 #include <fmt/format.h>
 
 #include "capture/capture_file_reader.hpp"
