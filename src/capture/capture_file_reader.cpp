@@ -88,6 +88,11 @@ std::uint32_t load32(const std::uint8_t* p, bool swapped) noexcept {
     return swapped ? __builtin_bswap32(v) : v;
 }
 
+std::int64_t time_field(const std::uint8_t* p, bool swapped) noexcept {
+    const std::uint32_t v = load32(p, swapped);
+    return swapped ? std::int64_t{v} : std::int64_t{static_cast<std::int32_t>(v)};
+}
+
 // A stdio stream over a FileInput for libpcap: it reads the file header through it, and the
 // records of the variants it rewrites. Bytes before the read position are released as it goes.
 struct Cookie {
@@ -279,9 +284,11 @@ void CaptureFileReader::fill_records(RawBatch& batch) noexcept {
             return;
         }
         const std::uint8_t* h = in.at(offset_);
-        // The time fields are signed 32-bit in the file format (struct pcap_timeval).
-        const auto sec = static_cast<std::int32_t>(load32(h, swapped_));
-        auto usec = static_cast<std::int32_t>(load32(h + 4, swapped_));
+        // libpcap reads the time fields as signed 32-bit values (struct pcap_timeval), but its
+        // byte swap yields an unsigned int: a value with the top bit set is negative in a file
+        // of the host's byte order and positive in a swapped one.
+        const std::int64_t sec = time_field(h, swapped_);
+        std::int64_t usec = time_field(h + 4, swapped_);
         const std::uint32_t caplen = load32(h + 8, swapped_);
         const std::uint32_t len = load32(h + 12, swapped_);
         if (nsec_) {
@@ -328,7 +335,7 @@ void CaptureFileReader::fill_records(RawBatch& batch) noexcept {
             return;
         }
         RawPacketView& v = batch.packets[batch.size++];
-        v.ts_us = static_cast<Micros>(sec) * kMicrosPerSecond + usec;
+        v.ts_us = sec * kMicrosPerSecond + usec;
         v.data = in.at(offset_ + kRecordHeaderLen);
         v.cap_len = std::min(caplen, snaplen_);
         v.wire_len = len;
