@@ -16,6 +16,7 @@
 #include "output/java_format.hpp"
 
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -30,25 +31,34 @@ constexpr char kDigitPairs[] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
-/// Number of decimal digits of v (1 for 0).
+constexpr std::array<std::uint64_t, 20> kPow10 = {
+    1ULL,
+    10ULL,
+    100ULL,
+    1000ULL,
+    10000ULL,
+    100000ULL,
+    1000000ULL,
+    10000000ULL,
+    100000000ULL,
+    1000000000ULL,
+    10000000000ULL,
+    100000000000ULL,
+    1000000000000ULL,
+    10000000000000ULL,
+    100000000000000ULL,
+    1000000000000000ULL,
+    10000000000000000ULL,
+    100000000000000000ULL,
+    1000000000000000000ULL,
+    10000000000000000000ULL,
+};
+
+/// Number of decimal digits of v (1 for 0), without a loop: log10 from the bit width.
 int digit_count(std::uint64_t v) noexcept {
-    int n = 1;
-    for (;;) {
-        if (v < 10) {
-            return n;
-        }
-        if (v < 100) {
-            return n + 1;
-        }
-        if (v < 1000) {
-            return n + 2;
-        }
-        if (v < 10000) {
-            return n + 3;
-        }
-        v /= 10000;
-        n += 4;
-    }
+    v |= 1U;  // 0 has one digit; setting bit 0 never crosses a power of ten
+    const int t = (static_cast<int>(std::bit_width(v)) * 1233) >> 12;  // 1233/4096 ~ log10(2)
+    return t + (v >= kPow10[static_cast<std::size_t>(t)] ? 1 : 0);
 }
 
 /// Decimal digits of v (no sign), written in place from the end two at a time.
