@@ -59,7 +59,12 @@ FileInput::Need FileInput::refill(std::uint64_t pos, std::size_t n, bool may_mov
         // Nothing before pos is referenced any more: move the unread tail to the front, and
         // grow the buffer when one range is larger than it.
         const std::size_t keep = rel < len_ ? len_ - static_cast<std::size_t>(rel) : 0;
-        const std::size_t want = std::max<std::size_t>({cap_, n, kBlockBytes});
+        // A small regular file needs no more than its size (the daemon opens every file of a
+        // run at once); anything else one block.
+        const std::size_t block = size_ != 0 ? static_cast<std::size_t>(std::clamp<std::uint64_t>(
+                                                   size_, kMinBlockBytes, kBlockBytes))
+                                             : kBlockBytes;
+        const std::size_t want = std::max<std::size_t>({cap_, n, block});
         if (want > cap_) {
             std::unique_ptr<std::uint8_t[]> bigger(new (std::nothrow) std::uint8_t[want]);
             if (bigger == nullptr) {

@@ -70,8 +70,11 @@ public:
     /// errno of a failed read(2); 0 when the input simply ended.
     int read_errno() const noexcept { return errno_; }
 
-    /// Size of the read(2) buffer (it grows only for a single larger record or block).
+    /// Size of the read(2) buffer (it grows only for a single larger record or block; a
+    /// regular file smaller than this gets a buffer of its own size).
     static constexpr std::size_t kBlockBytes = 1U * 1024U * 1024U;
+    /// Smallest buffer, for files smaller than a block.
+    static constexpr std::size_t kMinBlockBytes = 4096;
 
 private:
     Need refill(std::uint64_t pos, std::size_t n, bool may_move) noexcept;
