@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// pcapng block reader (draft-ietf-opsawg-pcapng). Each block is read whole into the record
-// arena and checked (length a multiple of 4, within kMaxBlockLen, trailer equal to header,
+// pcapng block reader (draft-ietf-opsawg-pcapng). Each block is made addressable whole in the
+// FileInput and checked (length a multiple of 4, within kMaxBlockLen, trailer equal to header,
 // every field inside the block) before anything in it is used; the messages follow libpcap's
 // where it has one.
 #include "capture/pcapng_reader.hpp"
@@ -63,12 +63,12 @@ __extension__ using Uint128 = unsigned __int128;
 
 }  // namespace
 
-PcapngReader::PcapngReader(std::FILE* fp, std::string name) : fp_(fp), name_(std::move(name)) {
+PcapngReader::PcapngReader(FileInput& input, std::string name)
+    : in_(input), name_(std::move(name)) {
     // The first block must be a valid Section Header Block; read it now so that a file with a
     // bad header is reported as unreadable before any batch is asked for.
-    RecordArena arena(4096);
     RawBatch batch;
-    if (read_block(batch, arena) != Step::Continue) {
+    if (read_block(batch, true) != Step::Continue) {
         if (error_.empty()) {
             at_end_ = true;
             error_ = fmt::format("{}: empty pcapng file (no section header block)", name_);
@@ -78,39 +78,21 @@ PcapngReader::PcapngReader(std::FILE* fp, std::string name) : fp_(fp), name_(std
     // Read on through the interface descriptions up to the first packet, so that
     // first_link_type() is known before the first batch; that packet is then read again.
     for (;;) {
-        arena.reset();
         batch.size = 0;
         const std::uint64_t at = offset_;
-        const Step step = read_block(batch, arena);
+        const Step step = read_block(batch, true);
         if (step == Step::Continue) {
             continue;
         }
         if (step == Step::Packet) {
             packets_ = 0;
-            offset_ = at;
-            if (std::fseek(fp_, static_cast<long>(at), SEEK_SET) != 0) {
-                damage(at, "cannot seek back to a block");
-            }
         } else if (!error_.empty()) {
             // Damage right after the header: reported when the first batch is asked for.
             error_.clear();
-            at_end_ = false;
-            offset_ = at;
-            if (std::fseek(fp_, static_cast<long>(at), SEEK_SET) != 0) {
-                damage(at, "cannot seek back to a block");
-            }
-        } else {
-            at_end_ = false;  // clean end of file: the first batch will find it again
-            offset_ = at;
-            std::fseek(fp_, static_cast<long>(at), SEEK_SET);
         }
+        at_end_ = false;  // a clean end of file: the first batch will find it again
+        offset_ = at;
         break;
-    }
-}
-
-PcapngReader::~PcapngReader() {
-    if (fp_ != nullptr) {
-        std::fclose(fp_);
     }
 }
 
@@ -137,36 +119,45 @@ void PcapngReader::damage(std::uint64_t at, const std::string& reason) {
     }
 }
 
-void PcapngReader::fill(RawBatch& batch, RecordArena& arena) noexcept {
+void PcapngReader::fill(RawBatch& batch) noexcept {
+    batch_bytes_ = 0;
     while (batch.size < RawBatch::kCapacity && !at_end_) {
-        if (read_block(batch, arena) == Step::Stop) {
+        // Until the batch holds a packet, nothing points into the input: it may move.
+        if (read_block(batch, batch.size == 0) == Step::Stop) {
             break;
         }
     }
 }
 
-PcapngReader::Step PcapngReader::read_block(RawBatch& batch, RecordArena& arena) noexcept {
-    // Allocation happens only in the error paths (message) and when a block is larger than the
-    // arena; a failed allocation there is not recoverable anyway.
-    std::uint8_t hdr[12];
-    std::size_t have = std::fread(hdr, 1, 8, fp_);
-    if (have == 0 && !std::ferror(fp_)) {
-        at_end_ = true;  // clean end of file, between blocks
+PcapngReader::Step PcapngReader::read_block(RawBatch& batch, bool may_move) noexcept {
+    // Allocation happens only in the error paths (message).
+    FileInput::Need need = in_.need(offset_, 8, may_move);
+    if (need == FileInput::Need::Full) {
+        return Step::Stop;  // the next batch starts with this block
+    }
+    if (need == FileInput::Need::End) {
+        const std::uint64_t have = in_.available(offset_);
+        if (have == 0 && in_.read_errno() == 0) {
+            at_end_ = true;  // clean end of file, between blocks
+        } else {
+            damage(offset_,
+                   fmt::format("truncated block header; tried to read 8 bytes, only got {}", have));
+        }
         return Step::Stop;
     }
-    if (have < 8) {
-        damage(offset_,
-               fmt::format("truncated block header; tried to read 8 bytes, only got {}", have));
-        return Step::Stop;
-    }
+    const std::uint8_t* hdr = in_.at(offset_);
     const bool is_shb = std::memcmp(hdr, "\x0a\x0d\x0d\x0a", 4) == 0;
     if (is_shb) {
         // The type is a palindrome; the byte-order magic after the length says how to read it.
-        if (std::fread(hdr + 8, 1, 4, fp_) != 4) {
+        need = in_.need(offset_, 12, may_move);
+        if (need == FileInput::Need::Full) {
+            return Step::Stop;
+        }
+        if (need == FileInput::Need::End) {
             damage(offset_, "truncated section header block");
             return Step::Stop;
         }
-        have = 12;
+        hdr = in_.at(offset_);
         const ByteSpan bom{hdr + 8, 4};
         if (load_le32(bom, 0) == kByteOrderMagic) {
             big_endian_ = false;
@@ -187,25 +178,19 @@ PcapngReader::Step PcapngReader::read_block(RawBatch& batch, RecordArena& arena)
                fmt::format("block of type 0x{:08x} has an invalid total length {}", type, len));
         return Step::Stop;
     }
-    if (arena.free_bytes() < len) {
-        if (batch.size > 0) {
-            // Give the batch back first; re-read this block at the start of the next one.
-            if (std::fseek(fp_, static_cast<long>(offset_), SEEK_SET) != 0) {
-                damage(offset_, "cannot seek back to a block");
-            }
-            return Step::Stop;
-        }
-        arena.grow_empty(std::max<std::size_t>(len, arena.capacity() * 2));
+    if (batch.size > 0 && batch_bytes_ + len > kBatchBytes) {
+        return Step::Stop;  // a full batch by bytes; this block starts the next one
     }
-    std::uint8_t* b = arena.tail();
-    std::memcpy(b, hdr, have);
-    const std::size_t rest = len - have;
-    const std::size_t got = std::fread(b + have, 1, rest, fp_);
-    if (got != rest) {
-        damage(offset_, fmt::format("truncated block; block of {} bytes, only {} in the file", len,
-                                    have + got));
+    need = in_.need(offset_, len, may_move);
+    if (need == FileInput::Need::Full) {
         return Step::Stop;
     }
+    if (need == FileInput::Need::End) {
+        damage(offset_, fmt::format("truncated block; block of {} bytes, only {} in the file", len,
+                                    in_.available(offset_)));
+        return Step::Stop;
+    }
+    const std::uint8_t* b = in_.at(offset_);
     if (u32(b + len - 4) != len) {
         damage(offset_, "block total length in header and trailer don't match");
         return Step::Stop;
@@ -247,7 +232,7 @@ PcapngReader::Step PcapngReader::read_block(RawBatch& batch, RecordArena& arena)
                 return Step::Stop;
             }
             emit(batch, ifaces_[if_id], ts, b + 28, cap, wire);
-            arena.commit(len);
+            batch_bytes_ += len;
             return Step::Packet;
         }
         case kBlockSpb: {
@@ -258,7 +243,7 @@ PcapngReader::Step PcapngReader::read_block(RawBatch& batch, RecordArena& arena)
             const std::uint32_t wire = u32(b + 8);
             const std::uint32_t cap = std::min(wire, len - kSpbMinLen);
             emit(batch, ifaces_[0], 0, b + 12, cap, wire);
-            arena.commit(len);
+            batch_bytes_ += len;
             return Step::Packet;
         }
         default:

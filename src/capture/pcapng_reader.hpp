@@ -9,31 +9,35 @@
 // captured length is cut to that interface's snapshot length when it is non-zero (what libpcap
 // does for classic pcap records). Time stamps are truncated to microseconds, like libpcap.
 // Damage stops the reader after the last good packet with an error naming the byte offset.
+// Blocks are parsed where they lie in the FileInput (the mapped file or the read(2) buffer):
+// a packet's view points into its block, nothing is copied.
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
 #include <string>
 #include <vector>
 
+#include "capture/file_input.hpp"
 #include "capture/raw_batch.hpp"
-#include "capture/record_arena.hpp"
 
 namespace fm::capture {
 
 class PcapngReader {
 public:
-    /// Takes ownership of `fp` (positioned at the start of the file) and reads the first Section
-    /// Header Block. On failure error() is set and nothing can be read.
-    PcapngReader(std::FILE* fp, std::string name);
-    ~PcapngReader();
+    /// Reads from `input` (which must outlive the reader), starting at offset 0, the first
+    /// Section Header Block. On failure error() is set and nothing can be read.
+    PcapngReader(FileInput& input, std::string name);
 
     PcapngReader(const PcapngReader&) = delete;
     PcapngReader& operator=(const PcapngReader&) = delete;
 
-    /// Appends packets to `batch` (views into `arena`) until the batch or the arena is full, the
-    /// file ends or damage is found. The caller resets batch and arena between batches.
-    void fill(RawBatch& batch, RecordArena& arena) noexcept;
+    /// Appends packets to `batch` (views into the input) until the batch is full (by count, or
+    /// about kBatchBytes of blocks), the file ends or damage is found. The caller empties the
+    /// batch between calls.
+    void fill(RawBatch& batch) noexcept;
+
+    /// Block bytes one batch takes before it ends (a single larger block gets its own batch).
+    static constexpr std::size_t kBatchBytes = 2U * 1024U * 1024U;
 
     bool at_end() const noexcept { return at_end_; }
     const std::string& error() const noexcept { return error_; }
@@ -58,7 +62,7 @@ private:
 
     enum class Step { Continue, Packet, Stop };
 
-    Step read_block(RawBatch& batch, RecordArena& arena) noexcept;
+    Step read_block(RawBatch& batch, bool may_move) noexcept;
     bool parse_shb(const std::uint8_t* b, std::uint32_t len) noexcept;
     bool parse_idb(const std::uint8_t* b, std::uint32_t len) noexcept;
     void emit(RawBatch& batch, const Interface& ifc, std::uint64_t ts, const std::uint8_t* data,
@@ -68,13 +72,14 @@ private:
     std::uint16_t u16(const std::uint8_t* p) const noexcept;
     std::uint32_t u32(const std::uint8_t* p) const noexcept;
 
-    std::FILE* fp_;
+    FileInput& in_;
     std::string name_;
     std::string error_;
     std::vector<Interface> ifaces_;
     std::uint64_t offset_ = 0;  ///< file offset of the next block
     std::uint64_t packets_ = 0;
-    bool big_endian_ = false;  ///< byte order of the current section
+    std::size_t batch_bytes_ = 0;  ///< block bytes in the batch being filled
+    bool big_endian_ = false;      ///< byte order of the current section
     bool at_end_ = false;
     std::uint16_t first_link_type_ = 0;
 };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// RecordArena: the bytes behind the views of one RawBatch. File readers copy (libpcap reuses
-// its buffer on every record) or read (pcapng blocks) each record into it; the arena is reset
+// RecordArena: the bytes behind the views of one RawBatch when a source must copy them: records
+// libpcap hands over in a buffer it reuses on every call (live capture, the classic pcap
+// variants CaptureFileReader leaves to libpcap), linearised DPDK mbuf chains. The arena is reset
 // at the start of the next batch, which is what bounds a view's life to one next_batch() call.
 // Sized once at open; it grows only for a single record larger than its capacity, which needs
 // an empty batch (no live views) and happens at most a few times per file.

@@ -5,7 +5,10 @@
 // configured IANA time zone (Howard Hinnant's date, system tzdata), and the label.
 //
 // Construct once (setup: may throw std::runtime_error for an unknown time zone); then
-// append_row is noexcept-safe to call from the writer thread for every row.
+// append_row is noexcept-safe to call from the writer thread for every row. append_row writes
+// the row in one pass into room reserved once in the buffer (no temporaries); the date and
+// time text of the last second formatted is reused per thread, and the zone offset looked up
+// once per offset period (date::time_zone::get_info), not per row.
 #pragma once
 
 #include <cstddef>
@@ -48,14 +51,21 @@ public:
     void append_timestamp(Micros us, fmt::memory_buffer& out) const;
 
 private:
+    char* write_timestamp(char* p, Micros us) const;
+
     Profile profile_;
     std::string label_;
     std::string header_;
     std::vector<features::Column> columns_;  ///< printed columns, in order
     const date::time_zone* zone_ = nullptr;  ///< null: UTC
+    std::uint64_t id_ = 0;                   ///< keys this formatter's timestamp cache
+    std::size_t max_row_chars_ = 0;          ///< longest possible row text, with its '\n'
 };
 
 /// Appends an address as the reference prints it: dotted quad, or RFC 5952 text for IPv6.
 void append_ip(const std::uint8_t* bytes16, bool ipv6, fmt::memory_buffer& out);
+
+/// The same text written at `p` (room for 39 characters); returns its end.
+char* write_ip(char* p, const std::uint8_t* bytes16, bool ipv6) noexcept;
 
 }  // namespace fm::output
