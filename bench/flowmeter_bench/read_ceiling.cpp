@@ -1,40 +1,20 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "flowmeter_bench/read_ceiling.hpp"
 
-#include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <stdexcept>
 #include <string>
 
-#include <pcap/pcap.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
+
+#include "flowmeter_bench/file_read_ceiling.hpp"
 
 namespace fm::bench {
 namespace {
 
 constexpr std::size_t kMaxCeilingFrames = 4'000'000;
-
-/// One pass: frames read; `sum` keeps the loop from being optimised away.
-std::uint64_t read_pass(const std::string& path, std::uint64_t& sum) {
-    char err[PCAP_ERRBUF_SIZE] = {};
-    pcap_t* p = pcap_open_offline(path.c_str(), err);
-    if (p == nullptr) {
-        throw std::runtime_error(fmt::format("read ceiling: cannot read {}: {}", path, err));
-    }
-    pcap_pkthdr* hdr = nullptr;
-    const u_char* data = nullptr;
-    std::uint64_t n = 0;
-    while (pcap_next_ex(p, &hdr, &data) == 1) {
-        sum += hdr->caplen;
-        ++n;
-    }
-    pcap_close(p);
-    return n;
-}
 
 }  // namespace
 
@@ -50,21 +30,10 @@ ReadCeiling measure_read_ceiling(const FrameStore& store) {
         }
     } remove{path};
     write_pcap(store, path, kMaxCeilingFrames);
+    const FileReadCeiling f = read_file_ceiling(path, 3);
     ReadCeiling r;
-    std::uint64_t sum = 0;
-    for (int pass = 0; pass < 3; ++pass) {
-        const auto t0 = std::chrono::steady_clock::now();
-        const std::uint64_t n = read_pass(path, sum);
-        const double s =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        r.frames = n;
-        if (s > 0) {
-            r.pps = std::max(r.pps, static_cast<double>(n) / s);
-        }
-    }
-    if (sum == 0xFFFFFFFFFFFFFFFFULL) {
-        r.frames = 0;  // never: only makes `sum` observable
-    }
+    r.frames = f.frames;
+    r.pps = f.pps();
     return r;
 }
 
