@@ -26,6 +26,8 @@
 #include "common/profile.hpp"
 #include "daemon/cli.hpp"
 #include "daemon/run.hpp"
+#include "shared_dir.hpp"
+#include "text_files.hpp"
 
 namespace fm {
 namespace {
@@ -33,21 +35,9 @@ namespace {
 namespace fs = std::filesystem;
 
 using Fields = std::vector<std::string>;
-
-Fields split_csv(const std::string& line) {
-    Fields out;
-    std::string cur;
-    for (const char ch : line) {
-        if (ch == ',') {
-            out.push_back(cur);
-            cur.clear();
-        } else {
-            cur.push_back(ch);
-        }
-    }
-    out.push_back(cur);
-    return out;
-}
+using test_support::read_file;
+using test_support::shared_dir;
+using test_support::split_fields;
 
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> out;
@@ -62,13 +52,6 @@ std::vector<std::string> lines_of(const std::string& text) {
         }
     }
     return out;
-}
-
-std::string read_file(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
 }
 
 /// An accepted deviation: (capture, profile, column); column "*" = whole rows may differ.
@@ -136,7 +119,7 @@ CaptureResult compare(const std::string& capture, const std::string& profile,
         return r;
     }
     const std::string header = exp_lines[0];
-    const Fields names = split_csv(header);
+    const Fields names = split_fields(header);
     if (got_lines.empty() || got_lines[0] != header) {
         r.problems.push_back(capture + ": header differs: expected '" + header + "' got '" +
                              (got_lines.empty() ? std::string("<none>") : got_lines[0]) + "'");
@@ -161,7 +144,7 @@ CaptureResult compare(const std::string& capture, const std::string& profile,
     // Pair the rest by 5-tuple key, greedily by the number of equal fields.
     std::vector<Fields> got_left;
     for (const auto& line : got) {
-        got_left.push_back(split_csv(line));
+        got_left.push_back(split_fields(line));
     }
     std::vector<bool> used(got_left.size(), false);
     const auto column_name = [&](std::size_t i) {
@@ -172,7 +155,7 @@ CaptureResult compare(const std::string& capture, const std::string& profile,
         return n;
     };
     for (const auto& line : exp_left) {
-        const Fields e = split_csv(line);
+        const Fields e = split_fields(line);
         std::size_t best = got_left.size();
         std::size_t best_eq = 0;
         for (std::size_t j = 0; j < got_left.size(); ++j) {
@@ -265,11 +248,6 @@ std::string run_flowmeterd(const std::vector<std::string>& args, const fs::path&
     std::string csv = read_file(out);
     fs::remove(out);
     return csv;
-}
-
-fs::path shared_dir() {
-    const char* env = std::getenv("FM_SHARED_DIR");
-    return env == nullptr ? fs::path{} : fs::path{env};
 }
 
 class Conformance : public ::testing::TestWithParam<Profile> {};

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Helpers for the daemon integration tests, which run the built flowmeterd (and flowgen) as
 // real processes: scratch directories, starting a program with its output in a log file,
-// waiting with a time limit, signals, reading CSV files and output directories. The programs'
+// waiting with a time limit, signals, reading CSV files and output directories (the generic
+// ones come from tests/support). The programs'
 // paths come from the command line (meson passes the built executables); shared captures from
 // $FM_SHARED_DIR.
 #pragma once
@@ -28,6 +29,9 @@
 
 #include <gtest/gtest.h>
 
+#include "shared_dir.hpp"
+#include "temp_dir.hpp"
+#include "test_main.hpp"
 #include "text_files.hpp"
 
 namespace fm::daemon_test {
@@ -48,45 +52,12 @@ inline Programs& programs() {
 
 /// $FM_SHARED_DIR, where the reference captures are. Fails the test loudly when unset.
 inline std::string shared_dir() {
-    const char* d = std::getenv("FM_SHARED_DIR");
-    if (d == nullptr || *d == '\0') {
-        ADD_FAILURE() << "FM_SHARED_DIR is not set (meson test sets it)";
-        return {};
-    }
-    return d;
+    return test_support::shared_dir().string();
 }
-
-/// A fresh directory under $TMPDIR (or /tmp), removed with its contents on destruction.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "flowmeterd-daemon-XXXXXX").string();
-        if (mkdtemp(pattern.data()) == nullptr) {
-            throw std::runtime_error("mkdtemp failed");
-        }
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        // A test may have made parts read-only; give them back before removing.
-        for (auto it = fs::recursive_directory_iterator(path_, ec);
-             !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-            fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
-        }
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const fs::path& path() const noexcept { return path_; }
-    std::string file(const std::string& name) const { return (path_ / name).string(); }
-
-private:
-    fs::path path_;
-};
 
 using test_support::split_fields;
 using test_support::split_lines;
+using test_support::TempDir;
 using test_support::write_file;
 
 inline std::string slurp(const std::string& path) {
@@ -273,7 +244,8 @@ inline int test_main(int argc, char** argv) {
     // Absolute, so that a test may run them from another working directory.
     programs().flowgen = fs::absolute(argv[1]).string();
     programs().flowmeterd = fs::absolute(argv[2]).string();
-    return RUN_ALL_TESTS();
+    // A program whose every test was skipped (no root, …) exits 77: meson reports SKIP.
+    return test_support::exit_status(RUN_ALL_TESTS());
 }
 
 }  // namespace fm::daemon_test

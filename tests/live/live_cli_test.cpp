@@ -31,43 +31,23 @@
 
 #include "live_support.hpp"
 #include "notify_socket.hpp"
+#include "test_main.hpp"
+#include "text_files.hpp"
 
 namespace fm::live_test {
 namespace {
 
 using test_support::NotifySocket;
+using test_support::read_file;
+using test_support::split_lines;
 
 std::string g_flowmeterd;
 
 using Clock = std::chrono::steady_clock;
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-std::vector<std::string> split(const std::string& text, char sep) {
-    std::vector<std::string> out;
-    std::string cur;
-    for (const char c : text) {
-        if (c == sep) {
-            out.push_back(cur);
-            cur.clear();
-        } else if (c != '\r') {
-            cur += c;
-        }
-    }
-    if (!cur.empty()) {
-        out.push_back(cur);
-    }
-    return out;
-}
-
 /// The rows of a flowmeterd CSV as signatures: flow identity plus the count-based columns.
 std::multiset<std::string> csv_signatures(const std::string& path) {
-    std::vector<std::string> lines = split(slurp(path), '\n');
+    std::vector<std::string> lines = split_lines(read_file(path));
     if (lines.empty()) {
         throw std::runtime_error(path + ": empty");
     }
@@ -105,7 +85,7 @@ pid_t start_in_namespace(const VethNamespace& ns, const std::vector<std::string>
 /// Number of AF_PACKET sockets in the namespace (/proc/net/packet has a header line).
 std::size_t packet_sockets(const VethNamespace& ns) {
     std::size_t n = 0;
-    ns.inside([&] { n = split(slurp("/proc/thread-self/net/packet"), '\n').size(); });
+    ns.inside([&] { n = split_lines(read_file("/proc/thread-self/net/packet")).size(); });
     return n == 0 ? 0 : n - 1;
 }
 
@@ -170,7 +150,7 @@ TEST(LiveCli, SigtermEndsALiveCaptureWithEveryOfflineFlowWritten) {
     if (!ready) {
         kill(pid, SIGKILL);
         waitpid(pid, nullptr, 0);
-        FAIL() << "flowmeterd did not start capturing within 20 s:\n" << slurp(log);
+        FAIL() << "flowmeterd did not start capturing within 20 s:\n" << read_file(log);
     }
     ASSERT_GT(packet_sockets(ns), 0u) << "READY=1 but no capture socket in the namespace";
     ns.replay(pcap);
@@ -183,13 +163,13 @@ TEST(LiveCli, SigtermEndsALiveCaptureWithEveryOfflineFlowWritten) {
         kill(pid, SIGKILL);
         waitpid(pid, nullptr, 0);
     }
-    ASSERT_EQ(rc, 0) << "flowmeterd after SIGTERM:\n" << slurp(log);
+    ASSERT_EQ(rc, 0) << "flowmeterd after SIGTERM:\n" << read_file(log);
 
     const std::multiset<std::string> offline = csv_signatures(offline_csv);
     const std::multiset<std::string> live = csv_signatures(live_csv);
     ASSERT_FALSE(offline.empty());
     const std::string missing = missing_signatures(offline, live);
-    EXPECT_TRUE(missing.empty()) << missing << "\nflowmeterd log:\n" << slurp(log);
+    EXPECT_TRUE(missing.empty()) << missing << "\nflowmeterd log:\n" << read_file(log);
 }
 
 }  // namespace
@@ -200,10 +180,5 @@ int main(int argc, char** argv) {
     if (argc > 1) {
         fm::live_test::g_flowmeterd = argv[1];
     }
-    const int rc = RUN_ALL_TESTS();
-    const testing::UnitTest& u = *testing::UnitTest::GetInstance();
-    if (rc == 0 && u.test_to_run_count() > 0 && u.skipped_test_count() == u.test_to_run_count()) {
-        return 77;
-    }
-    return rc;
+    return fm::test_support::exit_status(RUN_ALL_TESTS());
 }

@@ -44,13 +44,15 @@
 #include "features/row_sink.hpp"
 #include "flow/flow_engine.hpp"
 #include "output/csv_format.hpp"
+#include "row_collector.hpp"
+#include "shared_dir.hpp"
 
 namespace fm::live_test {
 
 /// The reference data folder (FM_SHARED_DIR); a missing one is a test failure, not a skip.
 inline std::filesystem::path shared_dir() {
-    const char* dir = std::getenv("FM_SHARED_DIR");
-    if (dir == nullptr || !std::filesystem::is_directory(std::filesystem::path(dir) / "pcaps")) {
+    const std::filesystem::path dir = test_support::shared_dir();
+    if (dir.empty() || !std::filesystem::is_directory(dir / "pcaps")) {
         throw std::runtime_error(
             "FM_SHARED_DIR is not set or has no pcaps/ folder: the live tests replay the shared "
             "captures (run them through meson test, which sets it)");
@@ -264,16 +266,7 @@ private:
 };
 
 /// Keeps every row the engine emits.
-class CollectingSink final : public features::RowSink {
-public:
-    void consume(std::span<const features::FeatureRow> rows) override {
-        rows_.insert(rows_.end(), rows.begin(), rows.end());
-    }
-    std::vector<features::FeatureRow>& rows() noexcept { return rows_; }
-
-private:
-    std::vector<features::FeatureRow> rows_;
-};
+using CollectingSink = test_support::RowCollector;
 
 struct RunResult {
     std::vector<features::FeatureRow> rows;

@@ -4,14 +4,11 @@
 // reasons in the log, instead of 0, which it would count as a pass.
 #include <gtest/gtest.h>
 
+#include "test_main.hpp"
+
 int main(int argc, char** argv) {
     testing::InitGoogleTest(&argc, argv);
     // Death tests fork; re-executing the binary keeps them safe next to capture threads.
     GTEST_FLAG_SET(death_test_style, "threadsafe");
-    const int rc = RUN_ALL_TESTS();
-    const testing::UnitTest& u = *testing::UnitTest::GetInstance();
-    if (rc == 0 && u.test_to_run_count() > 0 && u.skipped_test_count() == u.test_to_run_count()) {
-        return 77;
-    }
-    return rc;
+    return fm::test_support::exit_status(RUN_ALL_TESTS());
 }

@@ -1,23 +1,15 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Helpers of the pipeline tests: the single-threaded oracle (tests/support/reference_run.hpp),
-// runs of the program's path (daemon::Run) with N workers read back from their CSV file, CSV
-// splitting, multiset comparison with a readable diff, and the list of reference captures under
-// $FM_SHARED_DIR/pcaps.
+// runs of the program's path (daemon::Run) with N workers read back from their CSV file and
+// multiset comparison with a readable diff; the generic helpers come from tests/support.
 #pragma once
 
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <span>
-#include <sstream>
 #include <string>
-#include <string_view>
 #include <vector>
-
-#include <unistd.h>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -29,6 +21,9 @@
 #include "daemon/run.hpp"
 #include "output/csv_format.hpp"
 #include "reference_run.hpp"
+#include "shared_dir.hpp"
+#include "temp_dir.hpp"
+#include "text_files.hpp"
 
 namespace fm::pipeline_test {
 
@@ -67,9 +62,7 @@ inline constexpr std::uint32_t kWorkerCounts[] = {1, 2, 4, 8};
 using Rows = test_support::ReferenceRows;
 using test_support::reference_run;
 
-inline std::vector<std::string> split_lines(std::string_view text) {
-    return test_support::split_rows(text);
-}
+using test_support::split_lines;
 
 /// The program's path (daemon::run_to_end) over lent sources, writing one CSV file in a fresh
 /// temporary directory; `csv` receives the rows as written (header removed). The directory is
@@ -78,31 +71,20 @@ inline daemon::PipelineResult run_to_memory(const config::DaemonConfig& cfg,
                                             std::vector<capture::PacketSource*> sources,
                                             std::string& csv,
                                             daemon::PipelineOptions options = {}) {
-    static std::atomic<unsigned> serial{0};
-    const std::filesystem::path dir =
-        std::filesystem::temp_directory_path() /
-        fmt::format("fm-pipeline-{}-{}", ::getpid(), serial.fetch_add(1));
-    std::filesystem::create_directories(dir);
+    const test_support::TempDir dir("fm-pipeline");
     config::DaemonConfig run_cfg = cfg;
-    run_cfg.output.file = (dir / "flows.csv").string();
+    run_cfg.output.file = dir.file("flows.csv");
     run_cfg.output.fsync = false;
     daemon::RunOptions run_options;
     run_options.sources = std::move(sources);
     run_options.pipeline = options;
-    daemon::PipelineResult r;
-    try {
-        r = daemon::run_to_end(run_cfg, std::move(run_options));
-    } catch (...) {
-        std::filesystem::remove_all(dir);
-        throw;
-    }
-    std::ifstream in(run_cfg.output.file, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    const std::string all = text.str();
+    const daemon::PipelineResult r = daemon::run_to_end(run_cfg, std::move(run_options));
+    // A run that wrote nothing may leave no file: no rows.
+    const std::string all = std::filesystem::exists(run_cfg.output.file)
+                                ? test_support::read_file(run_cfg.output.file)
+                                : std::string();
     const std::size_t header_end = all.find('\n');
     csv = header_end == std::string::npos ? std::string() : all.substr(header_end + 1);
-    std::filesystem::remove_all(dir);
     return r;
 }
 
@@ -159,37 +141,7 @@ inline ::testing::AssertionResult same_multiset(std::vector<std::string> a,
     return res;
 }
 
-/// $FM_SHARED_DIR; fails the test (not skips) when it is missing.
-inline std::filesystem::path shared_dir() {
-    const char* dir = std::getenv("FM_SHARED_DIR");
-    if (dir == nullptr || *dir == '\0' || !std::filesystem::is_directory(dir)) {
-        ADD_FAILURE() << "FM_SHARED_DIR is not set or not a directory ("
-                      << (dir != nullptr ? dir : "unset")
-                      << "): the reference captures are required";
-        return {};
-    }
-    return dir;
-}
-
-/// Every regular file under $FM_SHARED_DIR/pcaps, sorted (not all are captures).
-inline std::vector<std::filesystem::path> shared_capture_files() {
-    std::vector<std::filesystem::path> out;
-    const std::filesystem::path root = shared_dir();
-    if (root.empty()) {
-        return out;
-    }
-    const std::filesystem::path pcaps = root / "pcaps";
-    if (!std::filesystem::is_directory(pcaps)) {
-        ADD_FAILURE() << pcaps << " is missing";
-        return out;
-    }
-    for (const auto& e : std::filesystem::recursive_directory_iterator(pcaps)) {
-        if (e.is_regular_file()) {
-            out.push_back(e.path());
-        }
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
+using test_support::shared_capture_files;
+using test_support::shared_dir;
 
 }  // namespace fm::pipeline_test

@@ -7,9 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -72,30 +70,8 @@ void expect_every_flow_accounted(const flow::FlowCounters& c) {
     EXPECT_EQ(c.rows_emitted, c.flows_created - c.dropped_single_packet);
 }
 
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "fm-pipeline-XXXXXX");
-        const char* made = mkdtemp(tmpl.data());
-        EXPECT_NE(made, nullptr);
-        path_ = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
-
-std::string read_file(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using test_support::read_file;
+using test_support::TempDir;
 
 TEST(Shutdown, RowsOutEqualFlowsEmittedThroughTheFileWriter) {
     const auto pcap = make_capture(kSanitized ? 2000 : 20000, 2000);
@@ -108,7 +84,7 @@ TEST(Shutdown, RowsOutEqualFlowsEmittedThroughTheFileWriter) {
         auto ref_source = open(pcap);
         const Rows reference = reference_run(cfg, *ref_source);
 
-        TempDir dir;
+        TempDir dir("fm-pipeline");
         cfg.output.file = (dir.path() / "flows.csv").string();
         cfg.output.fsync = false;
         const output::CsvFormatter formatter(profile, cfg.output.timezone, cfg.output.label);

@@ -14,6 +14,7 @@
 
 #include "capture/capture_file_reader.hpp"
 #include "decode/decoder.hpp"
+#include "shared_dir.hpp"
 
 namespace fm::capture {
 namespace {
@@ -27,8 +28,8 @@ struct Outcome {
 };
 
 std::string pcaps_root() {
-    const char* d = std::getenv("FM_SHARED_DIR");
-    return d != nullptr ? std::string(d) + "/pcaps" : std::string();
+    const fs::path d = test_support::shared_dir();
+    return d.empty() ? std::string() : (d / "pcaps").string();
 }
 
 bool is_capture_name(const fs::path& p) {

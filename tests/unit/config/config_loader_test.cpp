@@ -4,11 +4,12 @@
 #include "config/config_loader.hpp"
 
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "text_files.hpp"
 
 namespace fm::config {
 namespace {
@@ -22,13 +23,7 @@ std::string source_root() {
     return root;
 }
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    EXPECT_TRUE(in.good()) << "cannot read " << path;
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using test_support::read_file;  // throws (fails the test) when it cannot read
 
 /// A configuration that validates: the defaults plus an input.
 DaemonConfig runnable() {
@@ -55,7 +50,7 @@ TEST(ConfigLoader, ShippedFileListsEveryKey) {
 
 TEST(ConfigLoader, ShippedFileAnnotatesEveryKeyWithItsDefault) {
     // Each key's comment block ends with "Default: ..." right before the key line.
-    const std::string text = slurp(source_root() + "/config/flowmeter.yaml");
+    const std::string text = read_file(source_root() + "/config/flowmeter.yaml");
     std::istringstream in(text);
     std::string line;
     std::string comment;
@@ -82,7 +77,7 @@ TEST(ConfigLoader, ShippedFileAnnotatesEveryKeyWithItsDefault) {
 }
 
 TEST(ConfigLoader, DocumentationNamesEveryKey) {
-    const std::string doc = slurp(source_root() + "/docs/configuration.md");
+    const std::string doc = read_file(source_root() + "/docs/configuration.md");
     for (std::string_view key : known_keys()) {
         // Built by append rather than "`" + key + "`": GCC 12 at -O3 reports a false
         // -Wrestrict for operator+(const char*, std::string&&) (GCC bug 105329).

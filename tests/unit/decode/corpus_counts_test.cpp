@@ -14,7 +14,7 @@
 // The decoder side: status Ok -> family + (protocol with kL4Decoded set, else "other"); any
 // other status -> "no_ip". Where the two legitimately disagree, the difference is written out
 // below with its reason (the tshark numbers themselves are left as tshark printed them).
-#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -23,6 +23,7 @@
 
 #include "capture/capture_file_reader.hpp"
 #include "decode/decoder.hpp"
+#include "shared_dir.hpp"
 
 namespace fm::decode {
 namespace {
@@ -143,8 +144,8 @@ std::string classify(DecodeStatus st, const PacketMeta& m) {
 }
 
 std::string shared_pcaps() {
-    const char* d = std::getenv("FM_SHARED_DIR");
-    return d != nullptr ? std::string(d) + "/pcaps" : std::string();
+    const std::filesystem::path d = test_support::shared_dir();
+    return d.empty() ? std::string() : (d / "pcaps").string();
 }
 
 TEST(CorpusCounts, MatchTshark) {

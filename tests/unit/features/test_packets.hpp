@@ -21,6 +21,7 @@
 #include "features/feature_row.hpp"
 #include "features/row_sink.hpp"
 #include "output/csv_format.hpp"
+#include "row_collector.hpp"
 
 namespace fm::test {
 
@@ -96,20 +97,7 @@ inline decode::PacketMeta icmp(Micros t, const char* from, const char* to, std::
 }
 
 /// Keeps every row it is given.
-class VectorSink final : public features::RowSink {
-public:
-    void consume(std::span<const features::FeatureRow> rows) override {
-        rows_.insert(rows_.end(), rows.begin(), rows.end());
-        ++batches_;
-    }
-    const std::vector<features::FeatureRow>& rows() const { return rows_; }
-    std::size_t batches() const { return batches_; }
-    void clear() { rows_.clear(); }
-
-private:
-    std::vector<features::FeatureRow> rows_;
-    std::size_t batches_ = 0;
-};
+using VectorSink = test_support::RowCollector;
 
 /// One row as the profile prints it: header name -> field text (the first column of a name
 /// wins, so cic2017's repeated "Fwd Header Length" maps to column 41).

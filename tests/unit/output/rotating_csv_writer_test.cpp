@@ -19,6 +19,9 @@
 
 #include <gtest/gtest.h>
 
+#include "temp_dir.hpp"
+#include "text_files.hpp"
+
 namespace fm::output {
 namespace {
 
@@ -27,22 +30,8 @@ using namespace std::chrono_literals;
 
 constexpr const char* kHeader = "Flow ID,Src IP,Label\n";
 
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "fm-writer-XXXXXX").string();
-        path_ = mkdtemp(tmpl.data());
-        EXPECT_FALSE(path_.empty());
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
+using test_support::read_file;
+using test_support::TempDir;
 
 /// Manually advanced clocks: wall time names files, monotonic time measures the interval.
 struct FakeClock {
@@ -70,13 +59,6 @@ std::string rows_text(int from, int to) {
     return s;
 }
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 std::vector<std::string> names_in(const std::string& dir) {
     std::vector<std::string> v;
     for (const auto& e : fs::directory_iterator(dir)) {
@@ -100,7 +82,7 @@ std::vector<std::string> complete_files(const std::string& dir) {
 std::string all_rows(const std::string& dir) {
     std::string rows;
     for (const std::string& n : complete_files(dir)) {
-        const std::string text = slurp(fs::path(dir) / n);
+        const std::string text = read_file(fs::path(dir) / n);
         EXPECT_TRUE(text.starts_with(kHeader)) << n;
         rows += text.substr(std::string(kHeader).size());
     }
@@ -131,11 +113,11 @@ TEST(RotatingCsvWriter, PartialWhileOpenThenRenamed) {
     EXPECT_EQ(st.bytes, rows.size());
     EXPECT_EQ(names_in(dir.path()),
               std::vector<std::string>{"flows-20231114T221320Z-0.csv.partial"});
-    EXPECT_EQ(slurp(w.partial_path()), kHeader + rows);
+    EXPECT_EQ(read_file(w.partial_path()), kHeader + rows);
 
     EXPECT_EQ(w.close(), 0);
     EXPECT_EQ(names_in(dir.path()), std::vector<std::string>{"flows-20231114T221320Z-0.csv"});
-    EXPECT_EQ(slurp(fs::path(dir.path()) / "flows-20231114T221320Z-0.csv"), kHeader + rows);
+    EXPECT_EQ(read_file(fs::path(dir.path()) / "flows-20231114T221320Z-0.csv"), kHeader + rows);
     EXPECT_EQ(w.files_closed(), 1u);
 }
 
@@ -155,7 +137,7 @@ TEST(RotatingCsvWriter, HeaderGetsItsNewline) {
     RotatingCsvWriter w(rotating_in(dir.path()), "a,b", clk.clock());
     ASSERT_EQ(w.write_rows("1,2\n", 1).error, 0);
     ASSERT_EQ(w.close(), 0);
-    EXPECT_EQ(slurp(w.last_closed_path()), "a,b\n1,2\n");
+    EXPECT_EQ(read_file(w.last_closed_path()), "a,b\n1,2\n");
 }
 
 TEST(RotatingCsvWriter, RotatesByRowsInsideOneWrite) {
@@ -176,9 +158,9 @@ TEST(RotatingCsvWriter, RotatesByRowsInsideOneWrite) {
     const std::vector<std::string> files = complete_files(dir.path());
     ASSERT_EQ(files.size(), 3u);
     EXPECT_EQ(files[2], "flows-20231114T221320Z-2.csv");
-    EXPECT_EQ(slurp(fs::path(dir.path()) / files[0]), kHeader + rows_text(0, 3));
-    EXPECT_EQ(slurp(fs::path(dir.path()) / files[1]), kHeader + rows_text(3, 6));
-    EXPECT_EQ(slurp(fs::path(dir.path()) / files[2]), kHeader + rows_text(6, 7));
+    EXPECT_EQ(read_file(fs::path(dir.path()) / files[0]), kHeader + rows_text(0, 3));
+    EXPECT_EQ(read_file(fs::path(dir.path()) / files[1]), kHeader + rows_text(3, 6));
+    EXPECT_EQ(read_file(fs::path(dir.path()) / files[2]), kHeader + rows_text(6, 7));
 }
 
 TEST(RotatingCsvWriter, RotatesByBytesAtRowBoundaries) {
@@ -200,7 +182,7 @@ TEST(RotatingCsvWriter, RotatesByBytesAtRowBoundaries) {
     const std::vector<std::string> files = complete_files(dir.path());
     EXPECT_GT(files.size(), 8u);
     for (const std::string& n : files) {
-        const std::string text = slurp(fs::path(dir.path()) / n);
+        const std::string text = read_file(fs::path(dir.path()) / n);
         EXPECT_LE(text.size(), cfg.rotate_max_bytes) << n;
         EXPECT_EQ(text.back(), '\n') << n;
     }
@@ -221,7 +203,7 @@ TEST(RotatingCsvWriter, RowLongerThanTheLimitGetsAFileOfItsOwn) {
     ASSERT_EQ(w.close(), 0);
     const std::vector<std::string> files = complete_files(dir.path());
     ASSERT_EQ(files.size(), 3u);
-    EXPECT_EQ(slurp(fs::path(dir.path()) / files[1]), kHeader + big);
+    EXPECT_EQ(read_file(fs::path(dir.path()) / files[1]), kHeader + big);
     EXPECT_EQ(all_rows(dir.path()), small + big + small);
 }
 
@@ -351,7 +333,7 @@ TEST(RotatingCsvWriter, PartialWriteIsCutBackToWholeRows) {
     const WriteStatus st = w.write_rows(batch, 3);
     EXPECT_EQ(st.error, ENOSPC);
     EXPECT_EQ(st.rows, 0u);  // a chunk is written with one call: all of it or none
-    EXPECT_EQ(slurp(w.partial_path()), kHeader + rows_text(0, 1)) << "partial row left behind";
+    EXPECT_EQ(read_file(w.partial_path()), kHeader + rows_text(0, 1)) << "partial row left behind";
     w.inject_write_error_for_test(0);
     const WriteStatus again = w.write_rows(batch, 3);
     EXPECT_EQ(again.error, 0);
@@ -396,7 +378,7 @@ TEST(RotatingCsvWriter, FileRemovedWhileOpenIsWrittenAgain) {
 TEST(RotatingCsvWriter, DirectoryRemovedWhileOpenIsRecreated) {
     TempDir dir;
     FakeClock clk;
-    const std::string out = dir.path() + "/out";
+    const std::string out = dir.file("out");
     RotatingCsvWriter w(rotating_in(out), kHeader, clk.clock());
     ASSERT_EQ(w.write_rows(rows_text(0, 2), 2).error, 0);
     fs::remove_all(out);
@@ -413,7 +395,7 @@ TEST(RotatingCsvWriter, DirectoryRemovedWhileOpenIsRecreated) {
 
 TEST(RotatingCsvWriter, UnusableDirectoryIsAnOutputError) {
     TempDir dir;
-    const std::string file = dir.path() + "/plain-file";
+    const std::string file = dir.file("plain-file");
     std::ofstream(file) << "x";
     try {
         RotatingCsvWriter w(rotating_in(file + "/sub"), kHeader);
@@ -433,7 +415,7 @@ TEST(RotatingCsvWriter, UnusableDirectoryIsAnOutputError) {
     }
     if (geteuid() != 0) {
         // root writes anywhere; for everyone else a read-only directory must be refused
-        const std::string ro = dir.path() + "/ro";
+        const std::string ro = dir.file("ro");
         fs::create_directory(ro);
         fs::permissions(ro, fs::perms::owner_read | fs::perms::owner_exec);
         EXPECT_THROW(RotatingCsvWriter(rotating_in(ro), kHeader), OutputError);
@@ -442,7 +424,7 @@ TEST(RotatingCsvWriter, UnusableDirectoryIsAnOutputError) {
 
 TEST(RotatingCsvWriter, CreatesAMissingDirectory) {
     TempDir dir;
-    const std::string out = dir.path() + "/a/b/c";
+    const std::string out = dir.file("a/b/c");
     RotatingCsvWriter w(rotating_in(out), kHeader);
     EXPECT_TRUE(fs::is_directory(out));
     EXPECT_TRUE(names_in(out).empty()) << "probe file left behind";
@@ -450,8 +432,8 @@ TEST(RotatingCsvWriter, CreatesAMissingDirectory) {
 
 TEST(RotatingCsvWriter, SingleFileMode) {
     TempDir dir;
-    config::OutputConfig cfg = rotating_in(dir.path() + "/unused");
-    cfg.file = dir.path() + "/flows.csv";
+    config::OutputConfig cfg = rotating_in(dir.file("unused"));
+    cfg.file = dir.file("flows.csv");
     cfg.rotate_max_rows = 1;  // ignored: one file only
     {
         RotatingCsvWriter w(cfg, kHeader);
@@ -460,15 +442,15 @@ TEST(RotatingCsvWriter, SingleFileMode) {
         EXPECT_EQ(names_in(dir.path()), std::vector<std::string>{"flows.csv.partial"});
         ASSERT_EQ(w.close(), 0);
     }
-    EXPECT_EQ(slurp(cfg.file), kHeader + rows_text(0, 3));
-    EXPECT_FALSE(fs::exists(dir.path() + "/unused"));
+    EXPECT_EQ(read_file(cfg.file), kHeader + rows_text(0, 3));
+    EXPECT_FALSE(fs::exists(dir.file("unused")));
 
     // no rows: the file is still made, with the header, replacing the old one
     {
         RotatingCsvWriter w(cfg, kHeader);
         ASSERT_EQ(w.close(), 0);
     }
-    EXPECT_EQ(slurp(cfg.file), kHeader);
+    EXPECT_EQ(read_file(cfg.file), kHeader);
     EXPECT_EQ(names_in(dir.path()), std::vector<std::string>{"flows.csv"});
 }
 

@@ -21,6 +21,8 @@
 
 #include <gtest/gtest.h>
 
+#include "temp_dir.hpp"
+
 namespace fm::output {
 namespace {
 
@@ -29,21 +31,7 @@ using namespace std::chrono_literals;
 
 constexpr const char* kHeader = "id,producer\n";
 
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "fm-writer-thread-XXXXXX").string();
-        path_ = mkdtemp(tmpl.data());
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
+using test_support::TempDir;
 
 config::OutputConfig out_cfg(const std::string& dir) {
     config::OutputConfig c;
