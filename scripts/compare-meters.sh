@@ -37,7 +37,7 @@ while (($#)); do
         --out) out=${2:?--out needs a folder}; shift 2 ;;
         --flowmeterd) flowmeterd=${2:?--flowmeterd needs a path}; shift 2 ;;
         --no-install) install=0; shift ;;
-        -h | --help) sed -n '3,23p' "scripts/compare-meters.sh" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '3,22p' "scripts/compare-meters.sh" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "compare-meters.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
