@@ -24,7 +24,7 @@ std::uint32_t resolved_workers(const PipelineConfig& p) noexcept {
         return static_cast<std::uint32_t>(p.cpu_affinity.size());
     }
     const std::uint32_t cpus = usable_cpus();
-    return std::clamp<std::uint32_t>(cpus - 1, 1, kMaxWorkers);
+    return std::clamp<std::uint32_t>(cpus <= 2 ? cpus : cpus - 1, 1, kMaxWorkers);
 }
 
 }  // namespace fm::config

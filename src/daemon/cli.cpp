@@ -119,7 +119,7 @@ CliResult parse_command_line(int argc, const char* const* argv,
             ->type_name("NAME");
     auto* o_workers =
         app.add_option("--workers", f.workers,
-                       "Flow worker threads, or auto (default: usable CPUs - 1, at least 1)")
+                       "Flow worker threads, or auto (default: usable CPUs, minus 1 above 2 CPUs)")
             ->type_name("N|auto");
     auto* o_ipv4 = app.add_flag("--ipv4-only", f.ipv4_only, "Make flows of IPv4 packets only");
     auto* o_tz = app.add_option("--timezone", f.timezone,

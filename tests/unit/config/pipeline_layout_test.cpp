@@ -15,11 +15,11 @@ TEST(PipelineLayout, AutoIsTheDefault) {
     EXPECT_EQ(DaemonConfig{}.pipeline.workers, kAutoWorkers);
 }
 
-TEST(PipelineLayout, AutoLeavesOneCpuForTheCaptureThread) {
+TEST(PipelineLayout, AutoLeavesOneCpuForTheCaptureThreadAboveTwoCpus) {
     PipelineConfig p;
     const std::uint32_t cpus = usable_cpus();
     ASSERT_GE(cpus, 1U);
-    EXPECT_EQ(resolved_workers(p), cpus > 1 ? cpus - 1 : 1U);
+    EXPECT_EQ(resolved_workers(p), cpus <= 2 ? cpus : cpus - 1);
 }
 
 TEST(PipelineLayout, AutoWithAffinityIsOneWorkerPerListedCpu) {
