@@ -189,11 +189,13 @@ void BM_CaptureReader(benchmark::State& state) {
 BENCHMARK(BM_CaptureReader)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
 /// Stage: everything the capture thread does per packet except the hand-off (read, decode,
-/// profile tuple, symmetric hash, shard). Its rate is the ceiling of the whole pipeline.
+/// the profile's flow key hash, shard), as flow/capture_lane.cpp does it. Its rate is the
+/// ceiling of the whole pipeline.
 void BM_CaptureThreadWork(benchmark::State& state) {
     const BenchCapture& c = capture_file();
     const fm::config::DaemonConfig cfg = bench_config(2);
     const fm::dispatch::ShardMap shards(2);
+    const fm::features::CicCompat& compat = fm::features::compat_for(cfg.flow.profile);
     const double cpu0 = process_cpu_seconds();
     for (auto _ : state) {
         fm::capture::CaptureFileReader reader(c.path());
@@ -206,9 +208,9 @@ void BM_CaptureThreadWork(benchmark::State& state) {
                 if (decoder.decode(batch.packets[i], meta) != fm::decode::DecodeStatus::Ok) {
                     continue;
                 }
-                const fm::flow::FlowTuple t = fm::flow::flow_tuple(meta, cfg.flow.profile);
-                ++per_shard[shards(
-                    fm::dispatch::flow_hash(t.src_ip, t.dst_ip, t.src_port, t.dst_port, t.ipv6))];
+                const std::uint64_t hash = fm::flow::stamp_key_hash(
+                    meta, compat, fm::flow::ordered_when_same_ip(cfg.flow.profile));
+                ++per_shard[shards(static_cast<std::uint32_t>(hash >> 32))];
             }
         }
         benchmark::DoNotOptimize(per_shard);

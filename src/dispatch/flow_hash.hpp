@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Symmetric flow hash and shard selection: the dispatcher hashes each packet's flow tuple (the
-// one the flow engine keys its table by, for the configured profile) and sends it to the worker
-// that owns that hash. Both directions of a flow hash the same, so one worker sees all of a
-// flow's packets and no flow state is ever shared.
-//
-// The hash is exactly the Toeplitz RSS hash a NIC computes with kSymmetricRssKey over
-// (src ip, dst ip, src port, dst port) — 12 bytes for IPv4, 36 for IPv6, protocol not included,
-// as in NIC RSS. shard_of() is the queue DPDK's default redirection table picks for that hash.
-// So in DPDK mode (NIC steers) and pcap mode (this code steers) flows land on the same worker.
+// The NIC's symmetric RSS hash in software, and shard selection. With DPDK, the NIC spreads
+// packets over its queues with the Toeplitz hash and kSymmetricRssKey over (src ip, dst ip,
+// src port, dst port) — 12 bytes for IPv4, 36 for IPv6, protocol not included — and the
+// redirection table that shard_of() emulates; flow_hash() computes that same value, so the
+// tests can check that the key makes both directions of a flow land on one queue. Software
+// steering (flow/capture_lane.hpp) does not use it: it steers by the high half of the flow
+// engine's own key hash, computed once per packet and reused by the engine's table, through
+// ShardMap.
 //
 // Why the fast path is correct: the symmetric key repeats every 16 bits, so the key window the
 // Toeplitz algorithm XORs in for input bit j depends only on j mod 16. The hash is therefore

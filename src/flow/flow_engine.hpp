@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // FlowEngine: one shard of the flow table and the CICFlowMeter life cycle of its flows. Packets
 // come in batches (process), finished flows leave in batches of FeatureRow through a RowSink.
-// A pipeline runs N engines on N threads and shards packets by a symmetric hash of
-// flow_tuple() (flow/flow_tuple.hpp); an engine's output depends only on the packets of its own
-// flows (except when its table is full, which is counted), so any number of workers gives the
-// same rows.
+// A pipeline runs N engines on N threads and shards packets by their flow key hash
+// (flow/flow_tuple.hpp, computed once by the capture lane); an engine's output depends only on
+// the packets of its own flows (except when its table is full, which is counted), so any
+// number of workers gives the same rows.
 //
 // Single-threaded: construct, use and destroy on one worker thread. No allocation, lock, log,
 // exception or virtual call per packet; RowSink::consume is called once per batch of rows.
