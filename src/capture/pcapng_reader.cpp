@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "common/bytes.hpp"
+#include "common/pow10.hpp"
 
 namespace fm::capture {
 
@@ -34,28 +35,6 @@ constexpr std::uint32_t kEpbMinLen = 32;
 constexpr std::uint32_t kOpbMinLen = 32;
 constexpr std::uint32_t kSpbMinLen = 16;
 
-constexpr std::uint64_t kPow10[] = {
-    1ULL,
-    10ULL,
-    100ULL,
-    1000ULL,
-    10000ULL,
-    100000ULL,
-    1000000ULL,
-    10000000ULL,
-    100000000ULL,
-    1000000000ULL,
-    10000000000ULL,
-    100000000000ULL,
-    1000000000000ULL,
-    10000000000000ULL,
-    100000000000000ULL,
-    1000000000000000ULL,
-    10000000000000000ULL,
-    100000000000000000ULL,
-    1000000000000000000ULL,
-    10000000000000000000ULL,
-};
 constexpr std::uint8_t kMaxDecimalExponent = 19;
 constexpr std::uint8_t kMaxBinaryExponent = 63;
 

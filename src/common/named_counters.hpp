@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Every counter block of flowmeterd is defined once, as an X-macro table (<area>/*.def, one
-// FM_COUNTER(field, "stage.name", "what it counts") line per counter), from which the block's
-// members, its for_each() (name, value) walk and so its summing and reporting are generated.
+// Every counter block of flowmeterd is defined once, as an X-macro table (<area>/*_counters.def:
+// #define FM_<BLOCK>_COUNTERS(X) with one X(field, "stage.name", "what it counts") per counter),
+// from which the block's members, its for_each() (name, value) walk and so its summing and
+// reporting are generated (common/stage_counter.hpp FM_STAGE_COUNTER_BLOCK for the blocks of
+// StageCounters).
 // NamedCounters is the cold-path form those walks produce: the final statistics, the stats
 // line's details, and the test that checks every defined counter is reported.
 #pragma once

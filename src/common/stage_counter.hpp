@@ -29,10 +29,16 @@ private:
 
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
 
-// A counter block of StageCounters is generated from its X-macro table (common/named_counters.hpp):
-//   #define FM_COUNTER FM_STAGE_COUNTER_MEMBER   -> one StageCounter member per line
-//   #define FM_COUNTER FM_STAGE_COUNTER_VISIT    -> fn(name, value) per line, inside for_each(fn)
+// The body of a counter block of StageCounters, generated from its X-macro table LIST
+// (common/named_counters.hpp): one StageCounter member per counter, and for_each(fn), which
+// calls fn(name, value) for each in table order (relaxed loads; any thread).
 #define FM_STAGE_COUNTER_MEMBER(field, name, doc) ::fm::StageCounter field;
 #define FM_STAGE_COUNTER_VISIT(field, name, doc) fn(std::string_view(name), field.load());
+#define FM_STAGE_COUNTER_BLOCK(LIST) \
+    LIST(FM_STAGE_COUNTER_MEMBER)    \
+    template <typename Fn>           \
+    void for_each(Fn&& fn) const {   \
+        LIST(FM_STAGE_COUNTER_VISIT) \
+    }
 
 }  // namespace fm

@@ -16,6 +16,7 @@
 #include "common/cacheline.hpp"
 #include "common/stage_counter.hpp"
 #include "decode/packet_meta.hpp"
+#include "dispatch/dispatch_counters.def"
 #include "dispatch/worker_queue.hpp"
 
 namespace fm::dispatch {
@@ -23,18 +24,7 @@ namespace fm::dispatch {
 /// Written by the dispatch thread only; read by anyone with relaxed loads. Own cache line so the
 /// reporter's reads and other stages' counters do not share a line with these writes.
 struct alignas(kCacheLine) DispatchCounters {
-#define FM_COUNTER FM_STAGE_COUNTER_MEMBER
-#include "dispatch/dispatch_counters.def"
-#undef FM_COUNTER
-
-    /// fn(name, value) for every counter of dispatch/dispatch_counters.def, in table order. Any
-    /// thread.
-    template <typename Fn>
-    void for_each(Fn&& fn) const {
-#define FM_COUNTER FM_STAGE_COUNTER_VISIT
-#include "dispatch/dispatch_counters.def"
-#undef FM_COUNTER
-    }
+    FM_STAGE_COUNTER_BLOCK(FM_DISPATCH_COUNTERS)
 };
 
 class Dispatcher {

@@ -27,23 +27,14 @@
 #include "dispatch/dispatcher.hpp"
 #include "dispatch/flow_hash.hpp"
 #include "dispatch/worker_queue.hpp"
+#include "flow/capture_counters.def"
 #include "flow/flow_worker.hpp"
 
 namespace fm::flow {
 
 /// Counters of a capture lane. Written by the lane's thread only.
 struct alignas(kCacheLine) CaptureCounters {
-#define FM_COUNTER FM_STAGE_COUNTER_MEMBER
-#include "flow/capture_counters.def"
-#undef FM_COUNTER
-
-    /// fn(name, value) for every counter of flow/capture_counters.def, in table order. Any thread.
-    template <typename Fn>
-    void for_each(Fn&& fn) const {
-#define FM_COUNTER FM_STAGE_COUNTER_VISIT
-#include "flow/capture_counters.def"
-#undef FM_COUNTER
-    }
+    FM_STAGE_COUNTER_BLOCK(FM_CAPTURE_COUNTERS)
 };
 
 /// capture.max_packets, shared by every lane of a pipeline. Any thread.

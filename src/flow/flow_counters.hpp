@@ -3,37 +3,32 @@
 // thread only; the pipeline sums them over its workers after they have joined.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <string_view>
+
+#include "flow/flow_counters.def"
 
 namespace fm::flow {
 
 struct FlowCounters {
-#define FM_COUNTER(field, name, doc) std::uint64_t field = 0;
-#include "flow/flow_counters.def"
-#undef FM_COUNTER
+#define FM_FLOW_COUNTER_FIELD(field, name, doc) std::uint64_t field = 0;
+    FM_FLOW_COUNTERS(FM_FLOW_COUNTER_FIELD)
+#undef FM_FLOW_COUNTER_FIELD
 
     FlowCounters& operator+=(const FlowCounters& o) noexcept {
-#define FM_COUNTER(field, name, doc) field += o.field;
-#include "flow/flow_counters.def"
-#undef FM_COUNTER
+#define FM_FLOW_COUNTER_ADD(field, name, doc) field += o.field;
+        FM_FLOW_COUNTERS(FM_FLOW_COUNTER_ADD)
+#undef FM_FLOW_COUNTER_ADD
         return *this;
     }
 
     /// fn(name, value) for every counter, in table order.
     template <typename Fn>
     void for_each(Fn&& fn) const {
-#define FM_COUNTER(field, name, doc) fn(std::string_view(name), field);
-#include "flow/flow_counters.def"
-#undef FM_COUNTER
+#define FM_FLOW_COUNTER_VISIT(field, name, doc) fn(std::string_view(name), field);
+        FM_FLOW_COUNTERS(FM_FLOW_COUNTER_VISIT)
+#undef FM_FLOW_COUNTER_VISIT
     }
-
-    static constexpr std::array kNames = {
-#define FM_COUNTER(field, name, doc) std::string_view(name),
-#include "flow/flow_counters.def"
-#undef FM_COUNTER
-    };
 };
 
 }  // namespace fm::flow

@@ -27,6 +27,7 @@
 #include "dispatch/worker_queue.hpp"
 #include "features/row_sink.hpp"
 #include "flow/flow_engine.hpp"
+#include "flow/worker_counters.def"
 
 namespace fm::flow {
 
@@ -36,17 +37,7 @@ using WorkerRowSink = features::BufferingRowSink;
 /// Written by the worker thread only; read by anyone with relaxed loads. One cache line per
 /// worker so that workers never write the same line (STYLE 4.5.6).
 struct alignas(kCacheLine) WorkerCounters {
-#define FM_COUNTER FM_STAGE_COUNTER_MEMBER
-#include "flow/worker_counters.def"
-#undef FM_COUNTER
-
-    /// fn(name, value) for every counter of flow/worker_counters.def, in table order. Any thread.
-    template <typename Fn>
-    void for_each(Fn&& fn) const {
-#define FM_COUNTER FM_STAGE_COUNTER_VISIT
-#include "flow/worker_counters.def"
-#undef FM_COUNTER
-    }
+    FM_STAGE_COUNTER_BLOCK(FM_WORKER_COUNTERS)
 };
 
 /// Monotonic coarse clock in µs; the only clock a worker reads, and only on the idle path.

@@ -18,24 +18,14 @@
 #include "features/feature_row.hpp"
 #include "features/row_sink.hpp"
 #include "output/csv_format.hpp"
+#include "output/handoff_counters.def"
 #include "output/writer_thread.hpp"
 
 namespace fm::output {
 
 /// Counters of the hand-off from one worker to the writer. Written by that worker only.
 struct alignas(kCacheLine) HandoffCounters {
-#define FM_COUNTER FM_STAGE_COUNTER_MEMBER
-#include "output/handoff_counters.def"
-#undef FM_COUNTER
-
-    /// fn(name, value) for every counter of output/handoff_counters.def, in table order. Any
-    /// thread.
-    template <typename Fn>
-    void for_each(Fn&& fn) const {
-#define FM_COUNTER FM_STAGE_COUNTER_VISIT
-#include "output/handoff_counters.def"
-#undef FM_COUNTER
-    }
+    FM_STAGE_COUNTER_BLOCK(FM_HANDOFF_COUNTERS)
 };
 
 /// Created on the worker thread (the producer token belongs to that thread), used there only.

@@ -22,6 +22,8 @@
 #include <cstring>
 #include <limits>
 
+#include "common/pow10.hpp"
+
 namespace fm::output {
 
 namespace {
@@ -30,29 +32,6 @@ constexpr char kDigitPairs[] =
     "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
-
-constexpr std::array<std::uint64_t, 20> kPow10 = {
-    1ULL,
-    10ULL,
-    100ULL,
-    1000ULL,
-    10000ULL,
-    100000ULL,
-    1000000ULL,
-    10000000ULL,
-    100000000ULL,
-    1000000000ULL,
-    10000000000ULL,
-    100000000000ULL,
-    1000000000000ULL,
-    10000000000000ULL,
-    100000000000000ULL,
-    1000000000000000ULL,
-    10000000000000000ULL,
-    100000000000000000ULL,
-    1000000000000000000ULL,
-    10000000000000000000ULL,
-};
 
 /// Number of decimal digits of v (1 for 0), without a loop: log10 from the bit width.
 int digit_count(std::uint64_t v) noexcept {

@@ -117,9 +117,9 @@ void WriterThread::join() {
 WriterStats WriterThread::stats() const noexcept {
     constexpr auto r = std::memory_order_relaxed;
     WriterStats s;
-#define FM_COUNTER(field, name, doc) s.field = counters_.field.load(r);
-#include "output/writer_counters.def"
-#undef FM_COUNTER
+#define FM_WRITER_COUNTER_LOAD(field, name, doc) s.field = counters_.field.load(r);
+    FM_WRITER_COUNTERS(FM_WRITER_COUNTER_LOAD)
+#undef FM_WRITER_COUNTER_LOAD
     s.heartbeat = counters_.heartbeat.load(r);
     return s;
 }

@@ -24,6 +24,7 @@
 #include <concurrentqueue/blockingconcurrentqueue.h>
 
 #include "output/rotating_csv_writer.hpp"
+#include "output/writer_counters.def"
 
 namespace fm::output {
 
@@ -69,17 +70,17 @@ struct WriterThreadOptions {
 
 /// Counter snapshot; each value is read with a relaxed load (stats reporter).
 struct WriterStats {
-#define FM_COUNTER(field, name, doc) std::uint64_t field = 0;
-#include "output/writer_counters.def"
-#undef FM_COUNTER
+#define FM_WRITER_COUNTER_FIELD(field, name, doc) std::uint64_t field = 0;
+    FM_WRITER_COUNTERS(FM_WRITER_COUNTER_FIELD)
+#undef FM_WRITER_COUNTER_FIELD
     std::uint64_t heartbeat = 0;  ///< loop iterations; advances while the thread is alive
 
     /// fn(name, value) for every counter of output/writer_counters.def, in table order.
     template <typename Fn>
     void for_each(Fn&& fn) const {
-#define FM_COUNTER(field, name, doc) fn(std::string_view(name), field);
-#include "output/writer_counters.def"
-#undef FM_COUNTER
+#define FM_WRITER_COUNTER_VISIT(field, name, doc) fn(std::string_view(name), field);
+        FM_WRITER_COUNTERS(FM_WRITER_COUNTER_VISIT)
+#undef FM_WRITER_COUNTER_VISIT
     }
 };
 
@@ -153,9 +154,9 @@ private:
 
     // Written by the writer thread (relaxed), read by the stats reporter.
     struct Counters {
-#define FM_COUNTER(field, name, doc) std::atomic<std::uint64_t> field{0};
-#include "output/writer_counters.def"
-#undef FM_COUNTER
+#define FM_WRITER_COUNTER_ATOMIC(field, name, doc) std::atomic<std::uint64_t> field{0};
+        FM_WRITER_COUNTERS(FM_WRITER_COUNTER_ATOMIC)
+#undef FM_WRITER_COUNTER_ATOMIC
         std::atomic<std::uint64_t> heartbeat{0};
     };
     Counters counters_;
