@@ -203,6 +203,17 @@ inline std::string diff_rows(const RowCounts& want, const RowCounts& got, int ma
     return std::to_string(missing) + " rows missing, " + std::to_string(extra) + " extra" + out;
 }
 
+/// Two CSV files with the same header and the same rows in any order (several workers write
+/// their rows in whatever order they finish). Empty when they are; else what differs.
+inline std::string same_csv(const std::string& want_path, const std::string& got_path) {
+    const Csv want = read_csv(want_path);
+    const Csv got = read_csv(got_path);
+    if (want.header != got.header) {
+        return "headers differ: " + want.header.substr(0, 80) + " vs " + got.header.substr(0, 80);
+    }
+    return diff_rows(count_rows(want.rows), count_rows(got.rows));
+}
+
 /// Names of the files in `dir` (not recursive), sorted.
 inline std::vector<std::string> list_dir(const std::string& dir) {
     std::vector<std::string> names;
