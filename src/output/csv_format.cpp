@@ -2,18 +2,6 @@
 // CsvFormatter: header selection, per-cell Java text, Flow ID / address / timestamp text.
 #include "output/csv_format.hpp"
 
-// The Debian build of Howard Hinnant's tz library reads the system tzdata (USE_OS_TZDB=1) and
-// is compiled in C-locale-only mode; its header must be seen with the same settings.
-#ifndef USE_OS_TZDB
-#define USE_OS_TZDB 1
-#endif
-#ifndef ONLY_C_LOCALE
-#define ONLY_C_LOCALE 1
-#endif
-#ifndef HAS_STRING_VIEW
-#define HAS_STRING_VIEW 1
-#endif
-
 #include <array>
 #include <atomic>
 #include <chrono>

@@ -8,16 +8,6 @@
 //    std::to_chars, re-laid out), kept here as the reference, over millions of values;
 //  * timestamps, by the date library's own conversions (the code before the per-second cache)
 //    over random instants in each profile and zone, DST changes and formatters interleaved.
-#ifndef USE_OS_TZDB
-#define USE_OS_TZDB 1
-#endif
-#ifndef ONLY_C_LOCALE
-#define ONLY_C_LOCALE 1
-#endif
-#ifndef HAS_STRING_VIEW
-#define HAS_STRING_VIEW 1
-#endif
-
 #include "output/java_format.hpp"
 
 #include <array>
