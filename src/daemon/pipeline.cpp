@@ -4,23 +4,18 @@
 #include "daemon/pipeline.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cassert>
-#include <cerrno>
-#include <cstring>
 #include <exception>
 #include <latch>
 #include <string_view>
 #include <utility>
-
-#include <pthread.h>
-#include <sched.h>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "common/this_thread.hpp"
 #include "config/pipeline_layout.hpp"
+#include "output/csv_format.hpp"
 
 namespace fm::daemon {
 
@@ -31,6 +26,16 @@ bool is_live(const config::CaptureConfig& c) noexcept {
 }
 
 }  // namespace
+
+std::string Pipeline::csv_header(const config::DaemonConfig& cfg) {
+    try {
+        return output::CsvFormatter(cfg.flow.profile, cfg.output.timezone, cfg.output.label)
+            .header();
+    } catch (const std::exception& e) {
+        throw PipelineError(
+            fmt::format("output.timezone \"{}\": {}", cfg.output.timezone, e.what()));
+    }
+}
 
 std::unique_ptr<output::RowQueue> Pipeline::make_row_queue(std::uint32_t workers) {
     return output::make_row_queue(std::max<std::uint32_t>(workers, 1));
@@ -63,13 +68,7 @@ Pipeline::Pipeline(const config::DaemonConfig& cfg, std::vector<capture::PacketS
             throw PipelineError("pipeline: null packet source");
         }
     }
-    try {
-        // Fails here, before any thread exists, on an unknown time zone.
-        const output::CsvFormatter probe(cfg.flow.profile, cfg.output.timezone, cfg.output.label);
-    } catch (const std::exception& e) {
-        throw PipelineError(
-            fmt::format("output.timezone \"{}\": {}", cfg.output.timezone, e.what()));
-    }
+    csv_header(cfg);  // fails here, before any thread exists, on an unknown time zone
     // Capture files: one lane reads them in order. Live sources never end on their own, so
     // reading them one after another would never reach the second: one lane each.
     const flow::StopFlags stop{&stop_, options_.stop_flag};

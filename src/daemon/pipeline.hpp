@@ -125,6 +125,10 @@ public:
     /// The writer queue for `workers` producers (output::kRowQueueDepth chunks each).
     static std::unique_ptr<output::RowQueue> make_row_queue(std::uint32_t workers);
 
+    /// The CSV header of the configured profile; checks the time zone and label by building
+    /// the formatter the workers will build. Throws PipelineError.
+    static std::string csv_header(const config::DaemonConfig& cfg);
+
     /// Checks the layout (workers >= 1, one CPU per worker when pinning), checks the time zone
     /// and label by building a formatter, preallocates every packet queue. Starts nothing.
     /// Capture files (capture.source pcap_file) are read in order as one stream by one capture

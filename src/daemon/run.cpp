@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include "config/pipeline_layout.hpp"
-#include "output/csv_format.hpp"
 
 namespace fm::daemon {
 
@@ -30,16 +29,9 @@ Run::Run(const config::DaemonConfig& cfg, RunOptions options)
     if (sources_.empty()) {
         throw PipelineError(no_input_message(*inputs_));
     }
-    // Fails here, before any thread exists, on an unknown time zone.
-    std::string header;
-    try {
-        header =
-            output::CsvFormatter(cfg.flow.profile, cfg.output.timezone, cfg.output.label).header();
-    } catch (const std::exception& e) {
-        throw PipelineError(
-            fmt::format("output.timezone \"{}\": {}", cfg.output.timezone, e.what()));
-    }
-    writer_ = std::make_unique<output::RotatingCsvWriter>(cfg.output, header + "\n");
+    // Before the writer creates a file: an unknown time zone fails here.
+    writer_ =
+        std::make_unique<output::RotatingCsvWriter>(cfg.output, Pipeline::csv_header(cfg) + "\n");
     const std::uint32_t workers = config::resolved_workers(cfg.pipeline);
     rows_ = Pipeline::make_row_queue(workers);
     output::WriterThreadOptions writer_options;

@@ -25,22 +25,6 @@
 
 namespace fm::flow {
 
-/// A packet's flow tuple as the profile reads it, in the packet's own direction.
-struct FlowTuple {
-    std::array<std::uint8_t, 16> src_ip{};
-    std::array<std::uint8_t, 16> dst_ip{};
-    std::uint16_t src_port = 0;
-    std::uint16_t dst_port = 0;
-    std::uint8_t protocol = 0;
-    bool ipv6 = false;
-};
-
-/// The profile's tuple of a packet (pure; the dispatcher hashes it symmetrically).
-inline FlowTuple flow_tuple(const decode::PacketMeta& m, Profile profile) noexcept {
-    const features::CicPacket p = features::read_packet(m, features::compat_for(profile));
-    return FlowTuple{p.src_ip, p.dst_ip, p.src_port, p.dst_port, p.protocol, p.ipv6};
-}
-
 /// cic2017/cic2018 key on a string that orders the two addresses only: with equal addresses
 /// the packet's own order is kept (make_key's `ordered_when_same_ip`).
 constexpr bool ordered_when_same_ip(Profile profile) noexcept {

@@ -81,20 +81,23 @@ TEST(FlowTable, RandomChurnMatchesReferenceMap) {
     }
 }
 
-TEST(FlowTuple, SameUnorderedTupleBothDirections) {
-    const auto a = udp(kT0, {"10.0.0.1", 1234}, {"10.0.0.2", 53}, 10);
-    const auto b = udp(kT0, {"10.0.0.2", 53}, {"10.0.0.1", 1234}, 10);
+TEST(FlowKey, BothDirectionsHashTheSameAndKnowTheirEndpoint) {
     for (Profile p : {Profile::Cic2017, Profile::Cic2018, Profile::V4, Profile::Fixed}) {
-        const FlowTuple ta = flow_tuple(a, p);
-        const FlowTuple tb = flow_tuple(b, p);
-        EXPECT_EQ(ta.src_ip, tb.dst_ip);
-        EXPECT_EQ(ta.src_port, tb.dst_port);
-        EXPECT_EQ(ta.protocol, 17);
+        auto a = udp(kT0, {"10.0.0.1", 1234}, {"10.0.0.2", 53}, 10);
+        auto b = udp(kT0, {"10.0.0.2", 53}, {"10.0.0.1", 1234}, 10);
+        const features::CicCompat& c = features::compat_for(p);
+        const bool ordered = ordered_when_same_ip(p);
+        EXPECT_EQ(stamp_key_hash(a, c, ordered), stamp_key_hash(b, c, ordered));
+        EXPECT_TRUE(a.has(decode::kKeyHashed) && b.has(decode::kKeyHashed));
+        EXPECT_NE(a.has(decode::kKeyPacketFirst), b.has(decode::kKeyPacketFirst));
+        auto other = udp(kT0, {"10.0.0.1", 1235}, {"10.0.0.2", 53}, 10);
+        EXPECT_NE(stamp_key_hash(other, c, ordered), a.key_hash);
     }
-    // ICMP: ports 0 and protocol 0 in v4, protocol 1 in fixed.
-    const auto e = test::icmp(kT0, "10.0.0.1", "10.0.0.2", 8, 0);
-    EXPECT_EQ(flow_tuple(e, Profile::V4).protocol, 0);
-    EXPECT_EQ(flow_tuple(e, Profile::Fixed).protocol, 1);
+    // ICMP is read as protocol 0 in v4 and 1 in fixed, so the keys (and hashes) differ.
+    auto e4 = test::icmp(kT0, "10.0.0.1", "10.0.0.2", 8, 0);
+    auto ef = e4;
+    EXPECT_NE(stamp_key_hash(e4, features::compat_for(Profile::V4), false),
+              stamp_key_hash(ef, features::compat_for(Profile::Fixed), false));
 }
 
 TEST(FlowState, PerFlowMemoryBound) {
@@ -219,11 +222,11 @@ TEST(FlowEngine, ShardingByTupleGivesSameRows) {
         for (auto& s : shard_sink) {
             shards.push_back(std::make_unique<FlowEngine>(cfg, s, 1024));
         }
-        for (const auto& m : packets) {
-            const FlowTuple t = flow_tuple(m, profile);
-            // Any symmetric function of the tuple will do: sum of the two endpoints' ports.
-            const std::size_t shard = (t.src_port + t.dst_port) % 3;
-            shards[shard]->process(std::span<const decode::PacketMeta>(&m, 1));
+        for (decode::PacketMeta m : packets) {
+            // Steered as a capture lane steers: by the flow key hash, which the engine reuses.
+            const std::uint64_t hash =
+                stamp_key_hash(m, features::compat_for(profile), ordered_when_same_ip(profile));
+            shards[(hash >> 32) % 3]->process(std::span<const decode::PacketMeta>(&m, 1));
         }
         std::vector<features::FeatureRow> all;
         for (std::size_t i = 0; i < 3; ++i) {
