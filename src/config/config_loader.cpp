@@ -81,9 +81,17 @@ struct Leaf {
 };
 
 // Sections are the mappings that hold leaves; everything else in the tree is unknown.
-constexpr std::array<std::string_view, 8> kSections = {
-    "capture", "capture.dpdk", "decode", "pipeline", "flow", "output", "output.rotate", "logging",
-};
+// Each list is sized by its initialiser, so a new key is one added line.
+constexpr auto kSections = std::to_array<std::string_view>({
+    "capture",
+    "capture.dpdk",
+    "decode",
+    "pipeline",
+    "flow",
+    "output",
+    "output.rotate",
+    "logging",
+});
 
 class Parser {
 public:
@@ -219,7 +227,7 @@ private:
 };
 
 // clang-format off
-const std::array<Leaf, 37> kLeaves = {{
+const auto kLeaves = std::to_array<Leaf>({
     {"capture.source", [](Parser& p, const YAML::Node& n, std::string_view k) {
         p.cfg().capture.source = p.enumerated<CaptureSource>(
             n, k, parse_capture_source, "pcap_file, pcap_live, dpdk");
@@ -336,7 +344,7 @@ const std::array<Leaf, 37> kLeaves = {{
     {"logging.stats_interval_s", [](Parser& p, const YAML::Node& n, std::string_view k) {
         p.cfg().logging.stats_interval_s = p.integer<std::uint32_t>(n, k);
     }},
-}};
+});
 // clang-format on
 
 const std::array<std::string_view, kLeaves.size()> kKeyNames = [] {
