@@ -45,6 +45,12 @@ void print_usage(std::FILE* out) {
         "      --vlan-share F    share of flows with an 802.1Q tag, 0..1 (default 0.1)\n"
         "      --tcp-share F     share of TCP flows (default 0.7)\n"
         "      --udp-share F     share of UDP flows (default 0.2); ICMP gets the rest\n"
+        "      --option-mix MIX  TCP/IPv4 options: classic (MSS, window scale, SACK-permitted\n"
+        "                        on SYN/SYN-ACK) or realistic (per-flow TCP stacks: Linux,\n"
+        "                        SACK, MD5, Fast Open, MPTCP, user timeout, experimental\n"
+        "                        253/254; IPv4 options on some flows) (default classic)\n"
+        "      --ipv4-option-share F  realistic mix: share of IPv4 flows carrying IPv4\n"
+        "                        options, 0..1 (default 0.1)\n"
         "      --start EPOCH     time of the first packet, seconds since 1970 (default\n"
         "                        1704067200 = 2024-01-01T00:00:00Z)\n"
         "      --nanosecond      write nanosecond time stamps (default microseconds)\n"
@@ -143,6 +149,8 @@ int run(int argc, char** argv) {
         kVlanShare,
         kTcpShare,
         kUdpShare,
+        kOptionMix,
+        kIpv4OptionShare,
         kStart,
         kNanosecond,
         kTruth,
@@ -159,6 +167,8 @@ int run(int argc, char** argv) {
         {"vlan-share", required_argument, nullptr, kVlanShare},
         {"tcp-share", required_argument, nullptr, kTcpShare},
         {"udp-share", required_argument, nullptr, kUdpShare},
+        {"option-mix", required_argument, nullptr, kOptionMix},
+        {"ipv4-option-share", required_argument, nullptr, kIpv4OptionShare},
         {"start", required_argument, nullptr, kStart},
         {"nanosecond", no_argument, nullptr, kNanosecond},
         {"truth", required_argument, nullptr, kTruth},
@@ -212,6 +222,18 @@ int run(int argc, char** argv) {
                 break;
             case kUdpShare:
                 cfg.udp_share = parse_number<double>("--udp-share", optarg);
+                break;
+            case kOptionMix: {
+                const auto mix = fm::flowgen::parse_option_mix(optarg);
+                if (!mix) {
+                    usage_error(std::string("--option-mix: expected classic or realistic, got '") +
+                                optarg + "'");
+                }
+                cfg.option_mix = *mix;
+                break;
+            }
+            case kIpv4OptionShare:
+                cfg.ipv4_option_share = parse_number<double>("--ipv4-option-share", optarg);
                 break;
             case kStart: {
                 const auto start_s = parse_number<std::int64_t>("--start", optarg);

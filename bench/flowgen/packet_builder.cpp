@@ -31,6 +31,9 @@ void put32(std::uint8_t* p, std::uint32_t v) noexcept {
 std::size_t l4_header_len(const FrameSpec& spec) noexcept {
     switch (spec.protocol) {
         case kProtoTcp:
+            if (spec.tcp_options_len != 0) {
+                return kTcpHeaderLen + spec.tcp_options_len;
+            }
             return kTcpHeaderLen + (spec.tcp_syn_options ? kTcpSynOptionsLen : 0);
         case kProtoUdp:
             return kUdpHeaderLen;
@@ -58,7 +61,9 @@ std::uint8_t* write_tcp(const FrameSpec& spec, std::uint8_t* p) noexcept {
     put16(p + 14, spec.window);
     put16(p + 16, 0);  // checksum, filled below
     put16(p + 18, 0);  // urgent pointer
-    if (spec.tcp_syn_options) {
+    if (spec.tcp_options_len != 0) {
+        std::memcpy(p + kTcpHeaderLen, spec.tcp_options, spec.tcp_options_len);
+    } else if (spec.tcp_syn_options) {
         std::uint8_t* o = p + kTcpHeaderLen;
         o[0] = 2;  // MSS
         o[1] = 4;
@@ -107,7 +112,8 @@ std::size_t l4_checksum_offset(std::uint8_t protocol) noexcept {
 }  // namespace
 
 std::size_t headers_len(const FrameSpec& spec) noexcept {
-    return (spec.ipv6 ? kIpv6HeaderLen : kIpv4HeaderLen) + l4_header_len(spec);
+    return (spec.ipv6 ? kIpv6HeaderLen : kIpv4HeaderLen + spec.ip_options_len) +
+           l4_header_len(spec);
 }
 
 std::uint64_t checksum_add(std::uint64_t sum, const std::uint8_t* data, std::size_t len) noexcept {
@@ -158,9 +164,10 @@ std::size_t build_frame(const FrameSpec& spec, std::uint8_t* out) noexcept {
         std::memcpy(ip + 24, spec.dst_ip.data(), 16);
         p += kIpv6HeaderLen;
     } else {
-        ip[0] = 0x45;
+        const std::size_t ip_hlen = kIpv4HeaderLen + spec.ip_options_len;
+        ip[0] = static_cast<std::uint8_t>(0x40 | (ip_hlen / 4));
         ip[1] = 0;
-        put16(ip + 2, static_cast<std::uint16_t>(kIpv4HeaderLen + l4_len));
+        put16(ip + 2, static_cast<std::uint16_t>(ip_hlen + l4_len));
         put16(ip + 4, spec.ip_id);
         put16(ip + 6, spec.dont_fragment ? 0x4000 : 0);
         ip[8] = spec.ttl;
@@ -168,8 +175,11 @@ std::size_t build_frame(const FrameSpec& spec, std::uint8_t* out) noexcept {
         put16(ip + 10, 0);
         std::memcpy(ip + 12, spec.src_ip.data(), 4);
         std::memcpy(ip + 16, spec.dst_ip.data(), 4);
-        put16(ip + 10, checksum_finish(checksum_add(0, ip, kIpv4HeaderLen)));
-        p += kIpv4HeaderLen;
+        if (spec.ip_options_len != 0) {
+            std::memcpy(ip + kIpv4HeaderLen, spec.ip_options, spec.ip_options_len);
+        }
+        put16(ip + 10, checksum_finish(checksum_add(0, ip, ip_hlen)));
+        p += ip_hlen;
     }
 
     std::uint8_t* l4 = p;

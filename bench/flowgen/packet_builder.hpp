@@ -29,6 +29,8 @@ inline constexpr std::size_t kIpv6HeaderLen = 40;
 inline constexpr std::size_t kTcpHeaderLen = 20;
 /// SYN and SYN-ACK carry MSS, window scale and SACK-permitted (12 bytes, Windows layout).
 inline constexpr std::size_t kTcpSynOptionsLen = 12;
+/// Most option bytes a TCP or IPv4 header holds (data offset / IHL of 15 words).
+inline constexpr std::size_t kMaxOptionsLen = 40;
 inline constexpr std::size_t kUdpHeaderLen = 8;
 inline constexpr std::size_t kIcmpEchoHeaderLen = 8;
 /// Frames shorter than this are zero-padded, as a NIC pads them to the 64-byte minimum
@@ -61,6 +63,12 @@ struct FrameSpec {
     std::uint8_t icmp_type = 0;
     std::uint8_t ttl = 64;  ///< IPv4 TTL or IPv6 hop limit
     bool ipv6 = false;
+    /// TCP options (a multiple of 4 bytes, at most kMaxOptionsLen); when empty and
+    /// tcp_syn_options is set, the classic kTcpSynOptionsLen bytes are written.
+    const std::uint8_t* tcp_options = nullptr;
+    const std::uint8_t* ip_options = nullptr;  ///< IPv4 options (a multiple of 4 bytes)
+    std::uint8_t tcp_options_len = 0;
+    std::uint8_t ip_options_len = 0;
     bool tcp_syn_options = false;  ///< append kTcpSynOptionsLen bytes of options
     bool dont_fragment = false;    ///< IPv4 DF bit
 };

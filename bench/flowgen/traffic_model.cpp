@@ -40,6 +40,8 @@ constexpr double kImmediateGap = 0.05;
 constexpr std::int64_t kMinGapNs = 1000;
 
 constexpr std::uint32_t kFlowsPerHost = 8;
+/// Seed tweak of the realistic option mix's own per-flow random stream.
+constexpr std::uint64_t kOptionStream = 0x0b71'0e5a'11ce'5eedULL;
 constexpr std::uint32_t kServers = 64;
 constexpr std::uint32_t kHostsPerSlash16 = 254 * 256;
 
@@ -288,6 +290,9 @@ std::string validate(const TrafficConfig& c) {
     if (!valid_share(c.vlan_share)) {
         return "vlan-share: must be between 0 and 1";
     }
+    if (!valid_share(c.ipv4_option_share)) {
+        return "ipv4-option-share: must be between 0 and 1";
+    }
     if (!valid_share(c.tcp_share) || !valid_share(c.udp_share) ||
         c.tcp_share + c.udp_share > 1.0 + 1e-9) {
         return "tcp-share, udp-share: must be between 0 and 1 with a sum of at most 1";
@@ -359,6 +364,16 @@ void TrafficGenerator::start_flow(Slot& f, std::uint32_t slot_index,
     if (in_share(weyl(vlan_offset_, kWeylSqrt5, i), vlan_threshold_)) {
         constexpr std::array<std::uint16_t, 5> kVlans{10, 20, 30, 100, 200};
         rec.vlan_id = kVlans[rng.below(kVlans.size())];
+    }
+
+    if (config_.option_mix == OptionMix::Realistic) {
+        // A stream of its own, so that the realistic mix changes options only: every other
+        // choice of the flow is the one the classic mix makes.
+        SplitMix64 orng(mix_seed(config_.seed ^ kOptionStream, i));
+        rec.tcp_stack = static_cast<TcpStack>(orng.below(kTcpStackCount));
+        if (!rec.ipv6 && orng.uniform() < config_.ipv4_option_share) {
+            rec.ipv4_option = static_cast<Ipv4Option>(1 + orng.below(4));
+        }
     }
 
     f.host = static_cast<std::uint32_t>(i / kFlowsPerHost);
@@ -522,6 +537,32 @@ std::uint32_t TrafficGenerator::build_packet(Slot& f) noexcept {
     sp.ipv6 = rec.ipv6;
     sp.vlan_id = rec.vlan_id;
     sp.tcp_syn_options = syn_options;
+    if (config_.option_mix == OptionMix::Realistic) {
+        if (rec.protocol == kProtoTcp) {
+            const SegmentKind kind =
+                step.role == Role::Syn      ? SegmentKind::Syn
+                : step.role == Role::SynAck ? SegmentKind::SynAck
+                : (step.role == Role::HandshakeAck || step.role == Role::ClientAck)
+                    ? SegmentKind::ClientAck
+                    : SegmentKind::Later;
+            // Timestamps in milliseconds of capture time; the echo lags by one RTT unit.
+            const auto tsval = static_cast<std::uint32_t>(f.next_ns / 1'000'000);
+            const auto tsecr = tsval - static_cast<std::uint32_t>(f.rtt_ns / 1e6) - 1;
+            tcp_options_ = tcp_options(rec.tcp_stack, kind, tsval, tsecr, f.server_seq);
+            sp.tcp_options = tcp_options_.bytes.data();
+            sp.tcp_options_len = tcp_options_.len;
+            sp.tcp_syn_options = false;
+            if (carries_experimental_kind(rec.tcp_stack, kind)) {
+                ++(from_client ? rec.fwd_experimental_option_packets
+                               : rec.bwd_experimental_option_packets);
+            }
+        }
+        if (rec.ipv4_option != Ipv4Option::None) {
+            ip_options_ = ipv4_options(rec.ipv4_option);
+            sp.ip_options = ip_options_.bytes.data();
+            sp.ip_options_len = ip_options_.len;
+        }
+    }
     if (step.role == Role::EchoReply) {
         payload = f.echo_len;
     } else if (data) {

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "flowgen/option_mix.hpp"
 #include "flowgen/packet_builder.hpp"
 #include "flowgen/pcap_writer.hpp"
 #include "flowgen/rng.hpp"
@@ -46,6 +47,8 @@ struct TrafficConfig {
     double tcp_share = 0.7;   ///< share of TCP flows
     double udp_share = 0.2;   ///< share of UDP flows; ICMP takes the rest
     std::int64_t start_ns = kDefaultStartNs;
+    OptionMix option_mix = OptionMix::Classic;  ///< TCP/IPv4 options (option_mix.hpp)
+    double ipv4_option_share = 0.1;             ///< realistic mix: IPv4 flows with IP options
 };
 
 /// Empty when the configuration is usable, else what is wrong with it.
@@ -79,6 +82,11 @@ struct FlowRecord {
     std::uint8_t protocol = 0;      ///< kProtoTcp, kProtoUdp, kProtoIcmp or kProtoIcmpv6
     FlowClose close = FlowClose::None;
     bool ipv6 = false;
+    TcpStack tcp_stack = TcpStack::Windows;     ///< realistic option mix, TCP flows
+    Ipv4Option ipv4_option = Ipv4Option::None;  ///< realistic option mix, IPv4 flows
+    /// Packets (client / server) carrying an experimental TCP option kind (253/254).
+    std::uint32_t fwd_experimental_option_packets = 0;
+    std::uint32_t bwd_experimental_option_packets = 0;
 };
 
 struct TrafficStats {
@@ -172,6 +180,8 @@ private:
     std::vector<HeapItem> heap_;
     std::vector<std::uint8_t> payload_pattern_;
     std::array<std::uint8_t, kMaxFrameLen> frame_{};
+    OptionBytes tcp_options_{};  ///< options of the packet being built (FrameSpec points here)
+    OptionBytes ip_options_{};
     FlowRecord finished_{};
     TrafficStats stats_{};
 };

@@ -12,6 +12,7 @@
 
 #include "common/bytes.hpp"
 #include "common/compiler.hpp"
+#include "decode/jnetpcap13_tcp_options.hpp"
 #include "decode/wire.hpp"
 
 namespace fm::decode {
@@ -298,30 +299,6 @@ LinkResult from_nflog(ByteSpan s) noexcept {
         off += (static_cast<std::size_t>(len) + 3U) & ~std::size_t{3};
     }
     return link_fail(DecodeStatus::NotIp);  // no payload TLV: nothing to decode
-}
-
-/// True when the TCP options in [off, end) hold a kind other than EOL (0), NOP (1), MSS (2),
-/// window scale (3), SACK-permitted (4), SACK (5) and timestamps (8). Stops at EOL, at a
-/// malformed length or at the end of the bytes present.
-bool has_unknown_tcp_option(ByteSpan s, std::size_t off, std::size_t end) noexcept {
-    while (off < end) {
-        const std::uint8_t kind = s[off];
-        if (kind == 0) {
-            return false;
-        }
-        if (kind == 1) {
-            ++off;
-            continue;
-        }
-        if (kind > 5 && kind != 8) {
-            return true;
-        }
-        if (off + 1 >= end || s[off + 1] < 2) {
-            return false;
-        }
-        off += s[off + 1];
-    }
-    return false;
 }
 
 /// Decoding context for one frame: the counters and the configuration switches.
@@ -729,9 +706,12 @@ void Walker::transport(ByteSpan s, std::size_t l4, std::size_t ip_end, PacketMet
             m.ack = load_be32(s, l4 + 8);
             m.tcp_flags = s[l4 + 13];
             m.window = load_be16(s, l4 + 14);
-            if (hl > kTcpMinHeaderLen &&
-                has_unknown_tcp_option(s, l4 + kTcpMinHeaderLen, l4 + std::min(hl, avail))) {
-                m.flags |= kTcpUnknownOption;
+            // jnetpcap 1.3.0 reads the options up to the end of the captured frame (its
+            // trailer trim does not happen in the run that produced CIC-IDS2017, see
+            // count_ethernet_padding), so the walk sees the bytes present in the frame.
+            if (jnetpcap13_tcp_option_walk(s.data() + l4, std::min(hl, s.size() - l4), hl) !=
+                Jnetpcap13TcpWalk::Decoded) {
+                m.flags |= kJnetpcap13TcpWalkFails;
             }
             break;
         }

@@ -40,15 +40,16 @@ enum MetaFlag : std::uint16_t {
     kBehindVlan = 0x0400,         ///< Ethernet frame whose network layer follows 802.1Q/ad tag(s)
     kL4HeaderCut = 0x0800,        ///< TCP header shorter than its data offset (snaplen/IP length):
                                   ///< l4_header_len holds the bytes present
-    kTcpUnknownOption = 0x1000,   ///< TCP option of a kind other than EOL, NOP, MSS, window
-                                  ///< scale, SACK-permitted, SACK, timestamps (e.g. 254)
-    kIpipInner = 0x2000,          ///< tunnels off, protocol 4 (IP-in-IP): ports, TCP fields and
-                                  ///< lengths describe the inner TCP/UDP header (its protocol in
-                                  ///< inner_protocol); addresses stay the outer ones
-    kKeyHashed = 0x4000,          ///< key_hash holds the profile's flow key hash (set by the
-                                  ///< capture lane that steered the packet, not by the decoder)
-    kKeyPacketFirst = 0x8000,     ///< with kKeyHashed: the packet's source is its flow key's
-                                  ///< first endpoint (flow/flow_tuple.hpp make_key)
+    kJnetpcap13TcpWalkFails = 0x1000,  ///< jnetpcap 1.3.0's TCP option walk throws or never
+                                       ///< ends (jnetpcap13_tcp_options.hpp): kind >= 64,
+                                       ///< read past the bytes present, zero length
+    kIpipInner = 0x2000,       ///< tunnels off, protocol 4 (IP-in-IP): ports, TCP fields and
+                               ///< lengths describe the inner TCP/UDP header (its protocol in
+                               ///< inner_protocol); addresses stay the outer ones
+    kKeyHashed = 0x4000,       ///< key_hash holds the profile's flow key hash (set by the
+                               ///< capture lane that steered the packet, not by the decoder)
+    kKeyPacketFirst = 0x8000,  ///< with kKeyHashed: the packet's source is its flow key's
+                               ///< first endpoint (flow/flow_tuple.hpp make_key)
 };
 
 struct PacketMeta {

@@ -74,19 +74,22 @@ struct CicCompat {
     /// follows the Ethernet header: behind 802.1Q tags the trailing bytes count as payload
     /// (found in the goldens: mpls/mixed-vlan-mpls.pcap, vlan/frag_with_padding.pcap).
     bool vlan_trailer_is_payload;
-    /// A TCP header cut short by the snapshot length (or a fragment) is still decoded, its
-    /// header bytes being those present (jnetpcap 1.4, r1500); jnetpcap 1.3.0 loses such a
-    /// packet altogether (snaplen/truncated-header.pcap, fragments/fragmented-syn.pcap).
-    bool decode_cut_tcp_header;
-    /// jnetpcap 1.3.0 loses TCP segments carrying an option kind its TCP header does not know
-    /// (seen for kind 254 in tcp/accecn_handshake.pcap and tcp/tfo-5c1fa7f9ae91.pcap): the
-    /// packet never reaches the flow generator.
-    bool drop_tcp_unknown_option;
-    /// fixed writes no flow for OSPF (89) and EIGRP (88) packets, while other protocols it
-    /// does not know (GRE, AH, IPv6-in-IPv4) become protocol 0 (goldens
-    /// pcapng/OSPFv2_Capture_FINAL.pcapng, fragments/test.pcap). Where in the reference this
-    /// happens was not identified; the rule reproduces every observed case.
-    bool drop_ospf_eigrp;
+    /// jnetpcap 1.3.0 loses the TCP segments on which its TCP option walk throws or never ends
+    /// (decode/jnetpcap13_tcp_options.hpp, from Tcp.decodeHeader() of jnetpcap-legacy 0d7958ad,
+    /// release-1.3.0-1): an option kind >= 64 reached by the walk (ArrayIndexOutOfBounds on the
+    /// 64-slot JHeaderMap.optionsOffsets), a read at or past the header bytes present (header
+    /// cut by the snapshot length, or a defined kind in the header's last byte), a defined kind
+    /// of length 0 (endless loop). CICFlowMeter's PacketReader.getIpv4Info (eaa853d) catches the
+    /// exception and returns null. Kinds below 64 that 1.3.0 does not define (MD5 19, MPTCP 30,
+    /// TFO 34, ...) end the walk and the segment counts. jnetpcap 1.4.r1425 guards the index
+    /// (Tcp.decodeHeader, tag trunk-1.4.r1425), so the other profiles keep these segments.
+    bool drop_jnetpcap13_tcp_walk_failure;
+    /// fixed loses IPv4 packets without ICMP/TCP/UDP/SCTP header whose protocol number
+    /// jnetpcap 1.4.r1425's Ip4.Ip4Type does not name (OSPF 89, EIGRP 88, VRRP 112, ...):
+    /// GintsEngelen/CICFlowMeter 4dd5319 PacketReader.getIpv4Info switches on
+    /// ipv4.typeEnum(), null for those, and its catch drops the packet
+    /// (features/jnetpcap_ip4_type.hpp). Named ones (GRE, AH, IPv6-in-IPv4) become protocol 0.
+    bool drop_ip4_type_unnamed;
     /// §2.2: TCP window value of a packet that carries no TCP header, and the initial value
     /// of both Init Win columns (cic2018: −1, #21; later 0).
     std::int32_t window_default;
@@ -147,9 +150,8 @@ inline constexpr CicCompat kCic2018{
     .count_ethernet_padding = false,
     .decode_zero_ip_length_tcp = false,
     .vlan_trailer_is_payload = true,
-    .decode_cut_tcp_header = true,
-    .drop_tcp_unknown_option = false,
-    .drop_ospf_eigrp = false,
+    .drop_jnetpcap13_tcp_walk_failure = false,
+    .drop_ip4_type_unnamed = false,
     .window_default = -1,
     .flow_id_order = FlowIdOrder::SignedByteCanonical,
     .reverse_synack_first = false,
@@ -179,8 +181,7 @@ inline constexpr CicCompat kCic2017 = [] {
     CicCompat c = kCic2018;
     c.count_ethernet_padding = true;
     c.decode_zero_ip_length_tcp = true;
-    c.drop_tcp_unknown_option = true;
-    c.decode_cut_tcp_header = false;
+    c.drop_jnetpcap13_tcp_walk_failure = true;
     return c;
 }();
 
@@ -191,9 +192,8 @@ inline constexpr CicCompat kV4{
     .count_ethernet_padding = false,
     .decode_zero_ip_length_tcp = false,
     .vlan_trailer_is_payload = true,
-    .decode_cut_tcp_header = true,
-    .drop_tcp_unknown_option = false,
-    .drop_ospf_eigrp = false,
+    .drop_jnetpcap13_tcp_walk_failure = false,
+    .drop_ip4_type_unnamed = false,
     .window_default = 0,
     .flow_id_order = FlowIdOrder::KeyOrder,
     .reverse_synack_first = false,
@@ -224,9 +224,8 @@ inline constexpr CicCompat kFixed{
     .count_ethernet_padding = false,
     .decode_zero_ip_length_tcp = true,
     .vlan_trailer_is_payload = true,
-    .decode_cut_tcp_header = true,
-    .drop_tcp_unknown_option = false,
-    .drop_ospf_eigrp = true,
+    .drop_jnetpcap13_tcp_walk_failure = false,
+    .drop_ip4_type_unnamed = true,
     .window_default = 0,
     .flow_id_order = FlowIdOrder::KeyOrder,
     .reverse_synack_first = true,

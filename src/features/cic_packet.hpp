@@ -12,6 +12,7 @@
 #include "common/time.hpp"
 #include "decode/packet_meta.hpp"
 #include "features/cic_compat.hpp"
+#include "features/jnetpcap_ip4_type.hpp"
 
 namespace fm::features {
 
@@ -19,10 +20,9 @@ inline constexpr std::uint8_t kProtoIcmp = 1;
 inline constexpr std::uint8_t kProtoIgmp = 2;
 inline constexpr std::uint8_t kProtoTcp = 6;
 inline constexpr std::uint8_t kProtoUdp = 17;
-inline constexpr std::uint8_t kProtoEigrp = 88;
-inline constexpr std::uint8_t kProtoOspf = 89;
 inline constexpr std::uint8_t kProtoSctp = 132;
 inline constexpr std::uint8_t kIcmpDestUnreachable = 3;
+inline constexpr std::uint8_t kIcmpParameterProblem = 12;
 
 struct CicPacket {
     Micros ts_us = 0;
@@ -68,13 +68,14 @@ inline CicPacket read_packet(const decode::PacketMeta& m, const CicCompat& c) no
     // Payload to the end of the frame: jnetpcap 1.3.0 always, later builds behind VLAN tags.
     const bool to_frame_end =
         c.count_ethernet_padding || (c.vlan_trailer_is_payload && m.has(decode::kBehindVlan));
-    if (tcp_ok && ((c.drop_tcp_unknown_option && m.has(decode::kTcpUnknownOption)) ||
-                   (!c.decode_cut_tcp_header && m.has(decode::kL4HeaderCut)))) {
+    if (tcp_ok && c.drop_jnetpcap13_tcp_walk_failure && m.has(decode::kJnetpcap13TcpWalkFails)) {
         p.ignored = true;
         return p;
     }
-    if (c.drop_ospf_eigrp && !m.has(decode::kLaterFragment) &&
-        (m.protocol == kProtoOspf || m.protocol == kProtoEigrp)) {
+    // Any IPv4 packet without a TCP/UDP/ICMP/SCTP header the library finds (later fragments
+    // included: PacketReader.getIpv4Info asks for the type whatever the fragment offset).
+    if (c.drop_ip4_type_unnamed && !p.ipv6 && !tcp_ok && !udp_ok &&
+        !jnetpcap14_ip4_type_named(m.protocol)) {
         p.ignored = true;
         return p;
     }
@@ -95,10 +96,13 @@ inline CicPacket read_packet(const decode::PacketMeta& m, const CicCompat& c) no
     if (c.other_protocols_as_zero) {
         // §8: jnetpcap finds the UDP header quoted inside an ICMP error and reports UDP with
         // the outer addresses and the quoted ports.
-        // Only destination-unreachable messages are walked into; time-exceeded and the
-        // others stay protocol 0. The payload is what follows the quoted UDP header.
+        // Only destination-unreachable (3) and parameter-problem (12) messages are walked
+        // into (jnetpcap scan_icmp, packet_protocol.cpp, 1.3.0 and 1.4.r1425: those two types
+        // set next_id = IP4_ID); time-exceeded and the others stay protocol 0. The payload is
+        // what follows the quoted UDP header.
         if (c.icmp_quoting_udp_as_udp && m.has(decode::kIcmpQuotesUdp) &&
-            m.icmp_type == kIcmpDestUnreachable && !m.has(decode::kLaterFragment)) {
+            (m.icmp_type == kIcmpDestUnreachable || m.icmp_type == kIcmpParameterProblem) &&
+            !m.has(decode::kLaterFragment)) {
             p.protocol = kProtoUdp;
             p.src_port = m.quoted_src_port;
             p.dst_port = m.quoted_dst_port;

@@ -111,6 +111,8 @@ TEST(FlowgenDeterminism, RejectsBadArguments) {
     EXPECT_EQ(run_flowgen({"--tcp-share", "0.8", "--udp-share", "0.3", "-o", dir.file("x.pcap")}),
               2);
     EXPECT_EQ(run_flowgen({"--flows", "10"}), 2) << "missing -o must be refused";
+    EXPECT_EQ(run_flowgen({"--option-mix", "modern", "-o", dir.file("x.pcap")}), 2);
+    EXPECT_EQ(run_flowgen({"--ipv4-option-share", "1.5", "-o", dir.file("x.pcap")}), 2);
 }
 
 // ---- capture contents -------------------------------------------------------------------------
@@ -149,7 +151,37 @@ struct Packet {
     std::uint8_t tcp_flags = 0;
     std::uint8_t icmp_type = 0;
     std::uint32_t payload = 0;
+    std::vector<std::uint8_t> tcp_option_kinds;  ///< in header order, EOL padding left out
+    std::uint8_t ip_option_kind = 0;             ///< first IPv4 option kind, 0 = none
 };
+
+/// Checks that `n` option bytes are well-formed TLVs (RFC 793/791): NOP and EOL are one byte,
+/// every other option has a length of at least 2 that stays inside the header, and only EOL
+/// bytes follow an EOL. Appends the kinds met to `kinds`.
+std::string parse_options(const std::uint8_t* o, std::size_t n, std::vector<std::uint8_t>& kinds) {
+    std::size_t i = 0;
+    while (i < n) {
+        const std::uint8_t kind = o[i];
+        if (kind == 0) {
+            for (; i < n; ++i) {
+                if (o[i] != 0) {
+                    return "option bytes after EOL";
+                }
+            }
+            break;
+        }
+        kinds.push_back(kind);
+        if (kind == 1) {
+            ++i;
+            continue;
+        }
+        if (i + 1 >= n || o[i + 1] < 2 || i + o[i + 1] > n) {
+            return "malformed option length";
+        }
+        i += o[i + 1];
+    }
+    return {};
+}
 
 /// Parses one Ethernet frame; returns an error text, or empty when it is well formed.
 std::string parse(const std::uint8_t* f, std::uint32_t caplen, std::uint32_t wirelen, Packet& p) {
@@ -173,12 +205,18 @@ std::string parse(const std::uint8_t* f, std::uint32_t caplen, std::uint32_t wir
     std::uint32_t pseudo = 0;
     if (type == 0x0800) {
         const std::uint8_t* ip = f + off;
-        if (ip[0] != 0x45) {
+        const std::size_t ihl = (ip[0] & 0x0Fu) * 4u;
+        if (ip[0] >> 4 != 4 || ihl < 20) {
             return "IPv4 version/IHL";
         }
-        if (!checksum_ok(ones_sum(ip, 20))) {
+        if (!checksum_ok(ones_sum(ip, ihl))) {
             return "IPv4 header checksum";
         }
+        std::vector<std::uint8_t> ip_kinds;
+        if (const std::string e = parse_options(ip + 20, ihl - 20, ip_kinds); !e.empty()) {
+            return "IPv4 options: " + e;
+        }
+        p.ip_option_kind = ip_kinds.empty() ? 0 : ip_kinds.front();
         const std::uint16_t total = be16(ip + 2);
         if (off + total > caplen || (off + total < caplen && caplen != 60)) {
             return "IPv4 total length does not match the frame";
@@ -186,8 +224,8 @@ std::string parse(const std::uint8_t* f, std::uint32_t caplen, std::uint32_t wir
         p.proto = ip[9];
         std::copy(ip + 12, ip + 16, p.src.begin());
         std::copy(ip + 16, ip + 20, p.dst.begin());
-        l4 = off + 20;
-        l4_len = total - 20u;
+        l4 = off + ihl;
+        l4_len = total - ihl;
         pseudo = ones_sum(ip + 12, 8) + p.proto + static_cast<std::uint32_t>(l4_len);
     } else if (type == 0x86DD) {
         p.ipv6 = true;
@@ -215,6 +253,11 @@ std::string parse(const std::uint8_t* f, std::uint32_t caplen, std::uint32_t wir
             p.dport = be16(t + 2);
             p.tcp_flags = t[13];
             p.payload = static_cast<std::uint32_t>(l4_len - (t[12] >> 4) * 4u);
+            if (const std::string e =
+                    parse_options(t + 20, (t[12] >> 4) * 4u - 20u, p.tcp_option_kinds);
+                !e.empty()) {
+                return "TCP options: " + e;
+            }
             break;
         case 17:
             p.sport = be16(t);
@@ -428,6 +471,56 @@ TEST(FlowgenCapture, HoldsTheFlowsAndSharesAskedFor) {
     // first flow's random offset.
     EXPECT_GE(s.first_us, 1'704'067'200'000'000);
     EXPECT_LT(s.first_us, 1'704'067'201'000'000);
+}
+
+TEST(FlowgenCapture, RealisticOptionMixChangesOptionsOnly) {
+    TempDir dir;
+    const std::vector<std::string> base{"--flows",      "800", "--concurrency", "80",
+                                        "--duration",   "10",  "--seed",        "9",
+                                        "--ipv6-share", "0.1", "--vlan-share",  "0.1"};
+    auto classic = base;
+    classic.insert(classic.end(), {"-o", dir.file("c.pcap")});
+    auto named = base;
+    named.insert(named.end(), {"--option-mix", "classic", "-o", dir.file("n.pcap")});
+    auto realistic = base;
+    realistic.insert(realistic.end(), {"--option-mix", "realistic", "--ipv4-option-share", "0.5",
+                                       "-o", dir.file("r.pcap")});
+    ASSERT_EQ(run_flowgen(classic), 0);
+    ASSERT_EQ(run_flowgen(named), 0);
+    ASSERT_EQ(run_flowgen(realistic), 0);
+    EXPECT_TRUE(read_file(dir.file("c.pcap")) == read_file(dir.file("n.pcap")))
+        << "classic is the default";
+
+    // read_capture() checks every frame: checksums (IPv4 header with its options, TCP over
+    // its options), lengths, and well-formed option TLVs.
+    const CaptureSummary c = read_capture(dir.file("c.pcap"));
+    const CaptureSummary r = read_capture(dir.file("r.pcap"));
+    EXPECT_EQ(r.packets, c.packets);
+    EXPECT_EQ(r.first_us, c.first_us);
+    EXPECT_EQ(r.last_us, c.last_us);
+    ASSERT_EQ(r.flows.size(), c.flows.size());
+    std::set<std::uint8_t> classic_tcp, realistic_tcp, classic_ip, realistic_ip;
+    for (auto ci = c.flows.begin(), ri = r.flows.begin(); ci != c.flows.end(); ++ci, ++ri) {
+        ASSERT_TRUE(ci->first == ri->first) << "same flows in the same order";
+        ASSERT_EQ(ci->second.packets.size(), ri->second.packets.size());
+        for (std::size_t i = 0; i < ci->second.packets.size(); ++i) {
+            const Packet& a = ci->second.packets[i];
+            const Packet& b = ri->second.packets[i];
+            EXPECT_EQ(a.tcp_flags, b.tcp_flags);
+            EXPECT_EQ(a.src, b.src);
+            classic_tcp.insert(a.tcp_option_kinds.begin(), a.tcp_option_kinds.end());
+            realistic_tcp.insert(b.tcp_option_kinds.begin(), b.tcp_option_kinds.end());
+            classic_ip.insert(a.ip_option_kind);
+            realistic_ip.insert(b.ip_option_kind);
+            if (b.ipv6) {
+                EXPECT_EQ(b.ip_option_kind, 0);
+            }
+        }
+    }
+    EXPECT_EQ(classic_tcp, (std::set<std::uint8_t>{1, 2, 3, 4}));
+    EXPECT_EQ(realistic_tcp, (std::set<std::uint8_t>{1, 2, 3, 4, 5, 8, 19, 28, 30, 34, 253, 254}));
+    EXPECT_EQ(classic_ip, (std::set<std::uint8_t>{0}));
+    EXPECT_EQ(realistic_ip, (std::set<std::uint8_t>{0, 7, 68, 148, 158}));
 }
 
 TEST(FlowgenCapture, SizeMixSetsFrameSizes) {

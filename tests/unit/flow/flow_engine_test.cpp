@@ -623,9 +623,9 @@ TEST(ProfileReading, TrailerBehindVlanCountsAsPayload) {
     EXPECT_EQ(run(Profile::Fixed, tagged)[0]["Total Length of Fwd Packet"], "22.0");
 }
 
-TEST(ProfileReading, UnknownTcpOptionLosesThePacketInCic2017Only) {
+TEST(ProfileReading, Jnetpcap13TcpWalkFailureLosesThePacketInCic2017Only) {
     auto m = tcp(kT0, kClient, kServer, kSyn, 0);
-    m.flags |= decode::kTcpUnknownOption;
+    m.flags |= decode::kJnetpcap13TcpWalkFails;
     const std::vector<decode::PacketMeta> p = {m, tcp(kT0 + 10, kServer, kClient, kSyn | kAck, 0),
                                                tcp(kT0 + 20, kClient, kServer, kAck, 0)};
     const auto c17 = run(Profile::Cic2017, p);
