@@ -2,6 +2,7 @@
 #include "config/listen_address.hpp"
 
 #include <charconv>
+#include <utility>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -22,20 +23,34 @@ std::string ListenAddress::to_string() const {
 }
 
 bool parse_listen_address(std::string_view text, ListenAddress& out, std::string& error) {
-    const std::size_t colon = text.rfind(':');
-    if (colon == std::string_view::npos) {
-        error = fmt::format("\"{}\" has no port: {}", text, kExpected);
-        return false;
-    }
-    std::string_view host = text.substr(0, colon);
-    const std::string_view port = text.substr(colon + 1);
     ListenAddress a;
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
+    std::string_view host;
+    std::string_view port;
+    if (text.starts_with('[')) {
+        const std::size_t close = text.find(']');
+        if (close == std::string_view::npos) {
+            error = fmt::format("\"{}\": no ']' after the IPv6 address: {}", text, kExpected);
+            return false;
+        }
+        if (close + 1 == text.size() || text[close + 1] != ':') {
+            error = fmt::format("\"{}\" has no port: {}", text, kExpected);
+            return false;
+        }
+        host = text.substr(1, close - 1);
+        port = text.substr(close + 2);
         a.ipv6 = true;
-    } else if (host.find(':') != std::string_view::npos) {
-        error = fmt::format("\"{}\": an IPv6 address must be in brackets: {}", text, kExpected);
-        return false;
+    } else {
+        const std::size_t colon = text.rfind(':');
+        if (colon == std::string_view::npos) {
+            error = fmt::format("\"{}\" has no port: {}", text, kExpected);
+            return false;
+        }
+        host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+        if (host.find(':') != std::string_view::npos) {
+            error = fmt::format("\"{}\": an IPv6 address must be in brackets: {}", text, kExpected);
+            return false;
+        }
     }
     a.host = std::string(host);
     if (a.ipv6) {

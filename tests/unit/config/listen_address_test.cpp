@@ -29,9 +29,9 @@ TEST(ListenAddress, AcceptsNumericAddresses) {
 }
 
 TEST(ListenAddress, RefusesOtherForms) {
-    for (const char* bad :
-         {"9464", "localhost:9464", "::1:9464", "[::1]", "127.0.0.1:", "127.0.0.1:65536",
-          "127.0.0.1:-1", "127.0.0.1:94x", "[127.0.0.1]:1", "1.2.3:80", ":9464"}) {
+    for (const char* bad : {"9464", "localhost:9464", "::1:9464", "[::1]",
+                            "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:94x",
+                            "[127.0.0.1]:1", "1.2.3:80", ":9464", "[::1", "[::1]9464", "[]:1"}) {
         ListenAddress a;
         std::string error;
         EXPECT_FALSE(parse_listen_address(bad, a, error)) << bad;

@@ -43,12 +43,12 @@ std::map<std::string, std::uint64_t> by_name(const NamedCounters& c) {
 TEST(MetricsEndpoint, SampleAfterARunAgreesWithTheFinalCounters) {
     const test_support::TempDir dir("fm-metrics");
     const config::DaemonConfig cfg = capture_run(dir);
-    Run run(cfg);
+    daemon::Run run(cfg);
     run.start();
     const PipelineResult result = run.wait();
     const metrics::MetricsSample m = metrics_sample(run, cfg);
 
-    EXPECT_EQ(m.profile, "cic2017");
+    EXPECT_EQ(m.profile, to_string(kDefaultProfile));
     EXPECT_FALSE(m.version.empty());
     ASSERT_EQ(m.active_flows.size(), 2U);
     EXPECT_EQ(m.active_flows[0] + m.active_flows[1], 0U) << "tables are drained";
@@ -84,7 +84,7 @@ TEST(MetricsEndpoint, SampleAfterARunAgreesWithTheFinalCounters) {
 TEST(MetricsEndpoint, OffWhenNoAddressIsSet) {
     const test_support::TempDir dir("fm-metrics");
     const config::DaemonConfig cfg = capture_run(dir);
-    const Run run(cfg);
+    const daemon::Run run(cfg);
     EXPECT_EQ(start_metrics_endpoint(run, cfg, config::Origins{}), nullptr);
 }
 
@@ -123,7 +123,7 @@ TEST(MetricsEndpoint, ServesMetricsOnAnyFreePort) {
     const test_support::TempDir dir("fm-metrics");
     config::DaemonConfig cfg = capture_run(dir);
     cfg.metrics.listen = "127.0.0.1:0";
-    Run run(cfg);
+    daemon::Run run(cfg);
     const auto endpoint = start_metrics_endpoint(run, cfg, config::Origins{});
     ASSERT_NE(endpoint, nullptr);
     const std::uint16_t port = port_of(endpoint->url());
@@ -156,7 +156,7 @@ TEST(MetricsEndpoint, BusyPortIsAConfigErrorNamingTheKey) {
     const test_support::TempDir dir("fm-metrics");
     config::DaemonConfig cfg = capture_run(dir);
     cfg.metrics.listen = "127.0.0.1:0";
-    const Run run(cfg);
+    const daemon::Run run(cfg);
     const auto first = start_metrics_endpoint(run, cfg, config::Origins{});
     ASSERT_NE(first, nullptr);
     cfg.metrics.listen = "127.0.0.1:" + std::to_string(port_of(first->url()));
@@ -176,7 +176,7 @@ TEST(MetricsEndpoint, AddressNotOnThisHost) {
     config::DaemonConfig cfg = capture_run(dir);
     // TEST-NET-1 (RFC 5737): never an address of this host.
     cfg.metrics.listen = "192.0.2.1:9464";
-    const Run run(cfg);
+    const daemon::Run run(cfg);
     try {
         start_metrics_endpoint(run, cfg, config::Origins{});
         FAIL() << "listened on an address this host does not have";
@@ -204,7 +204,7 @@ TEST(MetricsEndpoint, Ipv6Loopback) {
     const test_support::TempDir dir("fm-metrics");
     config::DaemonConfig cfg = capture_run(dir);
     cfg.metrics.listen = "[::1]:0";
-    const Run run(cfg);
+    const daemon::Run run(cfg);
     const auto endpoint = start_metrics_endpoint(run, cfg, config::Origins{});
     ASSERT_NE(endpoint, nullptr);
     EXPECT_TRUE(endpoint->url().starts_with("http://[::1]:")) << endpoint->url();
