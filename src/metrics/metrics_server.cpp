@@ -116,7 +116,8 @@ MetricsServer::MetricsServer(const config::ListenAddress& address, Render render
                          fd, MHD_OPTION_CONNECTION_LIMIT, kConnectionLimit,
                          MHD_OPTION_CONNECTION_TIMEOUT, kConnectionTimeoutS, MHD_OPTION_END);
     if (daemon_ == nullptr) {
-        close(fd);
+        // Not closed here: libmicrohttpd owns a socket given to it and may have closed it on
+        // its failure path already (a second close could hit an unrelated descriptor).
         throw MetricsError(
             fmt::format("cannot start the HTTP server on {} (libmicrohttpd)", bound_.to_string()));
     }
