@@ -104,6 +104,9 @@ declare -A allowed=(
     [features]="common decode"
     [flow]="common config capture decode dispatch features"
     [output]="common config features"
+    # The Prometheus endpoint reads the counter tables of every stage (their .def files and
+    # the decoder's names); the daemon hands it the figures.
+    [metrics]="common config decode dispatch flow output"
     [daemon]="*"
 )
 for f in "${files[@]+"${files[@]}"}"; do

@@ -11,6 +11,7 @@ PACKAGES=(
     build-essential
     clang
     clang-format
+    curl
     g++
     groff-base
     iproute2
@@ -23,6 +24,7 @@ PACKAGES=(
     libgmock-dev
     libgtest-dev
     libhowardhinnant-date-dev
+    libmicrohttpd-dev
     libpcap-dev
     libspdlog-dev
     libsystemd-dev
@@ -33,6 +35,7 @@ PACKAGES=(
     pkg-config
     python3
     python3-matplotlib
+    python3-prometheus-client
     scdoc
     systemd
     tcpreplay

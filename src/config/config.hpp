@@ -144,6 +144,13 @@ struct LoggingConfig {
     bool operator==(const LoggingConfig&) const = default;
 };
 
+/// The Prometheus endpoint (metrics/): off while `listen` is empty.
+struct MetricsConfig {
+    std::string listen;  ///< "127.0.0.1:9464", "[::1]:9464" (config/listen_address.hpp)
+
+    bool operator==(const MetricsConfig&) const = default;
+};
+
 struct DaemonConfig {
     CaptureConfig capture;
     DecodeConfig decode;
@@ -151,6 +158,7 @@ struct DaemonConfig {
     FlowConfig flow;
     OutputConfig output;
     LoggingConfig logging;
+    MetricsConfig metrics;
 
     bool operator==(const DaemonConfig&) const = default;
 };

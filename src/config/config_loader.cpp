@@ -19,6 +19,7 @@
 #include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
+#include "config/listen_address.hpp"
 #include "config/pipeline_layout.hpp"
 
 namespace fm::config {
@@ -91,6 +92,7 @@ constexpr auto kSections = std::to_array<std::string_view>({
     "output",
     "output.rotate",
     "logging",
+    "metrics",
 });
 
 class Parser {
@@ -343,6 +345,9 @@ const auto kLeaves = std::to_array<Leaf>({
     }},
     {"logging.stats_interval_s", [](Parser& p, const YAML::Node& n, std::string_view k) {
         p.cfg().logging.stats_interval_s = p.integer<std::uint32_t>(n, k);
+    }},
+    {"metrics.listen", [](Parser& p, const YAML::Node& n, std::string_view k) {
+        p.cfg().metrics.listen = p.text(n, k);
     }},
 });
 // clang-format on
@@ -647,6 +652,20 @@ void validate(const DaemonConfig& c, const Origins& origins, const BuildFeatures
                 "journald: this flowmeterd was built without libsystemd (use stderr)");
     }
     ck.range("logging.stats_interval_s", c.logging.stats_interval_s, 0u, kMaxStatsInterval);
+
+    // metrics
+    if (!c.metrics.listen.empty()) {
+        ListenAddress address;
+        std::string error;
+        if (!parse_listen_address(c.metrics.listen, address, error)) {
+            ck.fail("metrics.listen", error);
+        }
+        if (!build.metrics) {
+            ck.fail("metrics.listen",
+                    "this flowmeterd was built without the metrics endpoint (rebuild with "
+                    "libmicrohttpd-dev installed, -Dmetrics=enabled)");
+        }
+    }
 }
 
 std::string to_yaml(const DaemonConfig& c) {
@@ -744,6 +763,10 @@ std::string to_yaml(const DaemonConfig& c) {
     str("level", c.logging.level);
     plain("target", std::string(to_string(c.logging.target)));
     num("stats_interval_s", c.logging.stats_interval_s);
+    e << YAML::EndMap;
+
+    e << YAML::Key << "metrics" << YAML::Value << YAML::BeginMap;
+    str("listen", c.metrics.listen);
     e << YAML::EndMap;
     e << YAML::EndMap;
     return std::string(e.c_str()) + "\n";

@@ -65,6 +65,11 @@ struct BuildFeatures {
 #else
     bool systemd = false;
 #endif
+#ifdef FM_HAVE_METRICS
+    bool metrics = true;
+#else
+    bool metrics = false;
+#endif
 };
 
 struct LoadedConfig {

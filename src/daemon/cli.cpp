@@ -72,6 +72,7 @@ struct Flags {
     std::string label;
     std::string activity_timeout;
     std::string log_level;
+    std::string metrics_listen;
 };
 
 }  // namespace
@@ -133,6 +134,11 @@ CliResult parse_command_line(int argc, const char* const* argv,
     auto* o_level = app.add_option("--log-level", f.log_level,
                                    "trace, debug, info, warn, error, critical or off")
                         ->type_name("LEVEL");
+    auto* o_metrics =
+        app.add_option("--metrics-listen", f.metrics_listen,
+                       "Serve Prometheus metrics at http://ADDRESS/metrics (127.0.0.1:9464, "
+                       "[::1]:9464; port 0: any free port, logged)")
+            ->type_name("ADDRESS");
     app.add_flag("-V,--version", f.version, "Print the version and exit");
 
     CliResult r;
@@ -241,6 +247,10 @@ CliResult parse_command_line(int argc, const char* const* argv,
     if (o_level->count() > 0) {
         c.logging.level = f.log_level;
         org.set("logging.level", flag_origin("--log-level"));
+    }
+    if (o_metrics->count() > 0) {
+        c.metrics.listen = f.metrics_listen;
+        org.set("metrics.listen", flag_origin("--metrics-listen"));
     }
 
     config::validate(c, org, build);

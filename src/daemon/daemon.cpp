@@ -45,6 +45,7 @@
 #include "daemon/exit_codes.hpp"
 #include "daemon/list_interfaces.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/metrics_endpoint.hpp"
 #include "daemon/notify.hpp"
 #include "daemon/progress.hpp"
 #include "daemon/run.hpp"
@@ -163,6 +164,13 @@ int run(const CliResult& cli) {
             n_sources, workers, n_sources);
     }
     log->info("{}", session.pipeline().layout());
+    // Before the start, so that a busy address stops the run before any packet is read; it is
+    // declared after the run, so it stops serving before the run is destroyed.
+    const std::unique_ptr<MetricsEndpoint> metrics =
+        start_metrics_endpoint(session, cfg, cli.origins);
+    if (metrics) {
+        log->info("metrics: serving Prometheus metrics at {}", metrics->url());
+    }
 
     const auto started = Clock::now();
     session.start();

@@ -282,6 +282,14 @@ NamedCounters Pipeline::counters() const {
     return out;
 }
 
+NamedCounters Pipeline::live_flow_counters() const {
+    NamedCounters out;
+    for (std::uint32_t i = 0; i < workers_; ++i) {
+        add_counters(out, worker_counters_[i].flow);
+    }
+    return out;
+}
+
 PipelineStats Pipeline::stats() const {
     PipelineStats s;
     for (const auto& lane : lanes_) {

@@ -169,6 +169,11 @@ public:
     /// engines' counters (flow.*) are final in wait()'s result only.
     NamedCounters counters() const;
 
+    /// The flow engines' counters (flow.*) summed over the workers as each published them after
+    /// its last batch (flow/flow_worker.hpp WorkerCounters::LiveFlow); after wait() they equal
+    /// PipelineResult::flow. Any thread, relaxed loads.
+    NamedCounters live_flow_counters() const;
+
     /// One line for the startup log: threads, queues, shards, pinning.
     std::string layout() const;
 

@@ -90,6 +90,7 @@ void FlowWorker::run(const std::function<void(const std::string& error)>& on_rea
     sink->flush();
     counters_.rows.set(engine->counters().rows_emitted);
     counters_.active_flows.set(engine->active_flows());
+    counters_.flow.publish(engine->counters());
     final_counters_ = engine->counters();
 }
 
@@ -99,6 +100,7 @@ void FlowWorker::process(FlowEngine& engine, std::span<const decode::PacketMeta>
     counters_.batches.add();
     counters_.rows.set(engine.counters().rows_emitted);
     counters_.active_flows.set(engine.active_flows());
+    counters_.flow.publish(engine.counters());
     if (options_.expire_with_clock) {
         last_packet_ts_ = std::max(last_packet_ts_, batch.back().ts_us);
         if (++batches_since_clock_ == kBatchesPerClockRead) {
@@ -131,6 +133,7 @@ void FlowWorker::maybe_expire(FlowEngine& engine) noexcept {
     counters_.expire_calls.add();
     counters_.rows.set(engine.counters().rows_emitted);
     counters_.active_flows.set(engine.active_flows());
+    counters_.flow.publish(engine.counters());
 }
 
 }  // namespace fm::flow

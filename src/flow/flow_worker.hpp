@@ -38,6 +38,20 @@ using WorkerRowSink = features::BufferingRowSink;
 /// worker so that workers never write the same line (STYLE 4.5.6).
 struct alignas(kCacheLine) WorkerCounters {
     FM_STAGE_COUNTER_BLOCK(FM_WORKER_COUNTERS)
+
+    /// The engine's own counters (flow/flow_counters.def) as of the worker's last batch or
+    /// expiry, so that they can be read while the run goes on (metrics endpoint); the engine
+    /// itself keeps plain integers on its hot path. Not part of for_each() above.
+    struct LiveFlow {
+        FM_STAGE_COUNTER_BLOCK(FM_FLOW_COUNTERS)
+
+        /// Worker thread only: once per batch, never per packet.
+        void publish(const FlowCounters& c) noexcept {
+#define FM_FLOW_COUNTER_PUBLISH(field, name, doc) field.set(c.field);
+            FM_FLOW_COUNTERS(FM_FLOW_COUNTER_PUBLISH)
+#undef FM_FLOW_COUNTER_PUBLISH
+        }
+    } flow;
 };
 
 /// Monotonic coarse clock in µs; the only clock a worker reads, and only on the idle path.

@@ -47,7 +47,8 @@ $tmpfilesdir/flowmeterd.conf
 $sysconfdir/flowmeter.yaml
 $docdir/README.md
 $docdir/flowmeter.yaml
-$docdir/flowmeterd-dpdk.conf"
+$docdir/flowmeterd-dpdk.conf
+$docdir/flowmeterd-metrics.conf"
 for doc in "$root"/docs/*.md; do
     expected="$expected
 $docdir/$(basename "$doc")"

@@ -6,7 +6,8 @@
 # verify requires ExecStart= to name an existing executable, so a copy is checked with
 # ExecStart pointing at the flowmeterd just built. Any message from verify fails the test:
 # it reports unknown keys and bad values as warnings with exit status 0.
-# Usage: systemd_verify.sh SYSTEMD_ANALYZE UNIT DPDK_DROPIN FLOWMETERD BINDIR [MAX_EXPOSURE]
+# Usage: systemd_verify.sh SYSTEMD_ANALYZE UNIT DPDK_DROPIN FLOWMETERD BINDIR [MAX_EXPOSURE
+#        [METRICS_DROPIN]]
 set -eu
 analyze=$1
 unit=$2
@@ -71,3 +72,11 @@ mkdir "$work/flowmeterd.service.d"
 cp "$dropin" "$work/flowmeterd.service.d/dpdk.conf"
 check "flowmeterd.service with flowmeterd-dpdk.conf" \
     env SYSTEMD_UNIT_PATH="$work:" "$analyze" verify --man=no flowmeterd.service
+
+# The Prometheus endpoint's drop-in (7th argument), alone on the unit.
+if [ -n "${7:-}" ]; then
+    rm -f "$work/flowmeterd.service.d/dpdk.conf"
+    cp "$7" "$work/flowmeterd.service.d/metrics.conf"
+    check "flowmeterd.service with flowmeterd-metrics.conf" \
+        env SYSTEMD_UNIT_PATH="$work:" "$analyze" verify --man=no flowmeterd.service
+fi
