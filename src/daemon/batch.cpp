@@ -18,6 +18,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -213,9 +214,16 @@ std::string summary_line(const Job& job) {
         case Outcome::Done:
             return fmt::format("{}: {} packets, {} rows -> {}", job.file.path, job.packets,
                                job.rows, job.output);
-        case Outcome::Failed:
-            return fmt::format("{}: FAILED: {} ({} packets, {} rows)", job.file.path, job.error,
+        case Outcome::Failed: {
+            // The reader's messages start with the path already.
+            std::string_view error = job.error;
+            const std::string prefix = job.file.path + ": ";
+            if (error.starts_with(prefix)) {
+                error.remove_prefix(prefix.size());
+            }
+            return fmt::format("{}: FAILED: {} ({} packets, {} rows)", job.file.path, error,
                                job.packets, job.rows);
+        }
         case Outcome::Existing:
             return fmt::format("{}: {} exists, skipped (--skip-existing)", job.file.path,
                                job.output);

@@ -46,7 +46,7 @@ TEST(SniffCapture, MagicNumbers) {
         {std::string("\x1f\x8b\x08\x00", 4), CaptureMagic::NotCapture},  // gzip
     };
     for (std::size_t i = 0; i < cases.size(); ++i) {
-        const std::string p = dir.file("f" + std::to_string(i));
+        const std::string p = dir.file(std::to_string(i) + ".bin");
         write_file(p, cases[i].first);
         EXPECT_EQ(sniff_capture(p), cases[i].second) << "case " << i;
     }
