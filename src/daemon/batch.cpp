@@ -290,11 +290,11 @@ int run_batch(const CliResult& cli) {
     }
     const std::uint32_t want_jobs = opt.jobs != 0 ? opt.jobs : config::usable_cpus();
     const std::size_t n_threads = std::clamp<std::size_t>(todo.size(), 1, want_jobs);
-    log->info("flowmeterd {}: batch of {} capture(s) ({} to process, {}), {} job(s), profile {}, "
-              "writing {}",
-              version_string(), jobs.size(), todo.size(),
-              format_bytes(static_cast<double>(todo_bytes)), n_threads,
-              to_string(cli.config.flow.profile), opt.output_dir);
+    log->info(
+        "flowmeterd {}: batch of {} capture(s) ({} to process, {}), {} job(s), profile {}, "
+        "writing {}",
+        version_string(), jobs.size(), todo.size(), format_bytes(static_cast<double>(todo_bytes)),
+        n_threads, to_string(cli.config.flow.profile), opt.output_dir);
 
     BatchMonitor monitor(n_threads);
     std::atomic<bool> stop{false};
@@ -373,18 +373,16 @@ int run_batch(const CliResult& cli) {
     const std::size_t processed = counts[static_cast<int>(Outcome::Done)] +
                                   counts[static_cast<int>(Outcome::Failed)] +
                                   counts[static_cast<int>(Outcome::Interrupted)];
-    log->info("batch: {} capture(s): {} done, {} failed, {} interrupted, {} not started, {} "
-              "already done; {} skipped as not captures, {} unreadable",
-              jobs.size(), counts[static_cast<int>(Outcome::Done)],
-              counts[static_cast<int>(Outcome::Failed)],
-              counts[static_cast<int>(Outcome::Interrupted)],
-              counts[static_cast<int>(Outcome::NotStarted)],
-              counts[static_cast<int>(Outcome::Existing)], listing.skipped.size(),
-              listing.errors.size());
+    log->info(
+        "batch: {} capture(s): {} done, {} failed, {} interrupted, {} not started, {} "
+        "already done; {} skipped as not captures, {} unreadable",
+        jobs.size(), counts[static_cast<int>(Outcome::Done)],
+        counts[static_cast<int>(Outcome::Failed)], counts[static_cast<int>(Outcome::Interrupted)],
+        counts[static_cast<int>(Outcome::NotStarted)], counts[static_cast<int>(Outcome::Existing)],
+        listing.skipped.size(), listing.errors.size());
     log->info("batch: {:.3f} s, {:.1f} files/s, {} packets/s, {} job(s)", seconds,
               seconds > 0 ? static_cast<double>(processed) / seconds : 0.0,
-              format_count(seconds > 0 ? static_cast<double>(packets) / seconds : 0.0),
-              n_threads);
+              format_count(seconds > 0 ? static_cast<double>(packets) / seconds : 0.0), n_threads);
 
     const bool incomplete = counts[static_cast<int>(Outcome::Failed)] != 0 ||
                             counts[static_cast<int>(Outcome::Interrupted)] != 0 ||

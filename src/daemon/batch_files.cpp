@@ -251,9 +251,10 @@ std::string check_output_name(std::string_view pattern) {
         }
         const std::string_view key = pattern.substr(i + 1, close - i - 1);
         if (std::find(kPlaceholders.begin(), kPlaceholders.end(), key) == kPlaceholders.end()) {
-            return fmt::format("unknown placeholder {{{}}}: expected {{name}}, {{stem}}, {{dir}} "
-                               "or {{index}}",
-                               key);
+            return fmt::format(
+                "unknown placeholder {{{}}}: expected {{name}}, {{stem}}, {{dir}} "
+                "or {{index}}",
+                key);
         }
         has_name = has_name || key != "dir";
         i = close + 1;
@@ -271,8 +272,7 @@ std::string check_output_name(std::string_view pattern) {
     return {};
 }
 
-std::string expand_output_name(std::string_view pattern, const BatchFile& file,
-                               std::size_t index) {
+std::string expand_output_name(std::string_view pattern, const BatchFile& file, std::size_t index) {
     std::string out;
     std::size_t i = 0;
     while (i < pattern.size()) {

@@ -26,9 +26,9 @@ CaptureMagic sniff_capture(const std::string& path, std::string* error = nullptr
 
 /// One capture of a batch.
 struct BatchFile {
-    std::string path;      ///< as given or found (DIR/sub/x.pcap)
-    std::string rel_dir;   ///< its directory relative to the walked argument ("sub/"), or ""
-    std::string name;      ///< file name ("x.pcap")
+    std::string path;     ///< as given or found (DIR/sub/x.pcap)
+    std::string rel_dir;  ///< its directory relative to the walked argument ("sub/"), or ""
+    std::string name;     ///< file name ("x.pcap")
     std::uint64_t size = 0;
 };
 
@@ -62,7 +62,6 @@ std::string check_output_name(std::string_view pattern);
 /// 1): {name} the file name, {stem} the name without its last extension, {dir} the directory
 /// relative to the walked argument with a trailing '/' (empty at the top), {index} the number.
 /// The pattern must have passed check_output_name().
-std::string expand_output_name(std::string_view pattern, const BatchFile& file,
-                               std::size_t index);
+std::string expand_output_name(std::string_view pattern, const BatchFile& file, std::size_t index);
 
 }  // namespace fm::daemon

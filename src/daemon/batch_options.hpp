@@ -13,12 +13,12 @@
 namespace fm::daemon {
 
 struct BatchOptions {
-    bool enabled = false;     ///< --output-dir was given
-    std::string output_dir;   ///< --output-dir
+    bool enabled = false;                         ///< --output-dir was given
+    std::string output_dir;                       ///< --output-dir
     std::string output_name{kDefaultOutputName};  ///< --output-name
-    bool recursive = false;       ///< -r/--recursive
-    std::uint32_t jobs = 0;       ///< --jobs; 0 = the usable CPUs
-    bool skip_existing = false;   ///< --skip-existing
+    bool recursive = false;                       ///< -r/--recursive
+    std::uint32_t jobs = 0;                       ///< --jobs; 0 = the usable CPUs
+    bool skip_existing = false;                   ///< --skip-existing
     std::vector<std::string> inputs;  ///< the -f arguments: files, directories, glob patterns
 };
 

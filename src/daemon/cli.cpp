@@ -90,9 +90,8 @@ std::uint32_t parse_jobs(const std::string& text) {
     std::uint64_t v = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
     if (ec != std::errc{} || end != text.data() + text.size() || v == 0 || v > kMaxJobs) {
-        throw UsageError(
-            fmt::format("--jobs: expected auto or a number from 1 to {}, got \"{}\"", kMaxJobs,
-                        text));
+        throw UsageError(fmt::format("--jobs: expected auto or a number from 1 to {}, got \"{}\"",
+                                     kMaxJobs, text));
     }
     return static_cast<std::uint32_t>(v);
 }

@@ -89,8 +89,8 @@ Pipeline::Pipeline(const config::DaemonConfig& cfg, std::vector<capture::PacketS
         }
     } else {
         for (std::uint32_t i = 0; i < workers_; ++i) {
-            inboxes_.push_back(std::make_unique<dispatch::WorkerInbox>(
-                lanes_.size(), queue_capacity()));
+            inboxes_.push_back(
+                std::make_unique<dispatch::WorkerInbox>(lanes_.size(), queue_capacity()));
             inbox_ptrs_.push_back(inboxes_.back().get());
         }
     }
@@ -360,14 +360,13 @@ std::string Pipeline::layout() const {
         return fmt::format(
             "pipeline: run to completion, {} flow worker(s) each reading its own capture lane "
             "({}), 1 writer; {} flows per shard, profile {}",
-            workers_, pinning, shard_capacity(),
-            to_string(cfg_.flow.profile));
+            workers_, pinning, shard_capacity(), to_string(cfg_.flow.profile));
     }
     return fmt::format(
         "pipeline: {} capture thread(s), {} flow worker(s) ({}), 1 writer; worker queues of {} "
         "packets, {} flows per shard, profile {}",
-        lanes_.size(), workers_, pinning, queue_capacity(),
-        shard_capacity(), to_string(cfg_.flow.profile));
+        lanes_.size(), workers_, pinning, queue_capacity(), shard_capacity(),
+        to_string(cfg_.flow.profile));
 }
 
 }  // namespace fm::daemon

@@ -16,12 +16,12 @@ namespace fm::daemon {
 
 /// What one progress line shows.
 struct ProgressFigures {
-    StatsSnapshot stats;             ///< packets, bytes, input_offset, flows, rows
-    std::uint64_t input_total = 0;   ///< bytes of input; 0 leaves out the percent and ETA
-    std::uint64_t files_done = 0;    ///< batch: captures finished (or skipped)
-    std::uint64_t files_total = 0;   ///< batch: captures in it; 0 = not a batch
-    double packets_per_s = 0;        ///< over the last redraw period
-    double eta_s = -1;               ///< seconds left; negative = unknown
+    StatsSnapshot stats;            ///< packets, bytes, input_offset, flows, rows
+    std::uint64_t input_total = 0;  ///< bytes of input; 0 leaves out the percent and ETA
+    std::uint64_t files_done = 0;   ///< batch: captures finished (or skipped)
+    std::uint64_t files_total = 0;  ///< batch: captures in it; 0 = not a batch
+    double packets_per_s = 0;       ///< over the last redraw period
+    double eta_s = -1;              ///< seconds left; negative = unknown
 };
 
 /// The text of one progress line (no carriage return).

@@ -57,9 +57,9 @@ protected:
         const std::vector<std::pair<std::string, std::string>> captures = {
             {"a.pcap", "1"}, {"b.pcap", "2"}, {"sub/c.pcap", "3"}, {"whole.pcap", "4"}};
         for (const auto& [name, seed] : captures) {
-            ASSERT_EQ(run_program({g_flowgen, "--flows", "60", "--concurrency", "12",
-                                   "--duration", "3", "--seed", seed, "--ipv6-share", "0.2",
-                                   "--quiet", "-o", (in / name).string()}),
+            ASSERT_EQ(run_program({g_flowgen, "--flows", "60", "--concurrency", "12", "--duration",
+                                   "3", "--seed", seed, "--ipv6-share", "0.2", "--quiet", "-o",
+                                   (in / name).string()}),
                       0);
         }
         // A header only (no packet), and a capture cut 100 bytes into its last part.

@@ -89,8 +89,8 @@ TEST_F(BatchListingTest, FlatDirectoryIsSortedAndSkipsNonCaptures) {
 
 TEST_F(BatchListingTest, RecursiveWalkIsDepthFirstFilesBeforeSubdirectories) {
     const BatchListing l = list_batch_inputs({file("d")}, true);
-    EXPECT_EQ(paths(l, base()), (std::vector<std::string>{"d/a.pcapng", "d/b.pcap",
-                                                          "d/sub/z.pcap", "d/sub/deeper/y.cap"}));
+    EXPECT_EQ(paths(l, base()), (std::vector<std::string>{"d/a.pcapng", "d/b.pcap", "d/sub/z.pcap",
+                                                          "d/sub/deeper/y.cap"}));
     EXPECT_EQ(l.captures[2].rel_dir, "sub/");
     EXPECT_EQ(l.captures[3].rel_dir, "sub/deeper/");
 }
