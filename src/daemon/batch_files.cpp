@@ -143,6 +143,12 @@ private:
         if (!seen_.insert(ec ? p.string() : canonical.string()).second) {
             return;
         }
+        if (!fs::is_regular_file(p, ec)) {
+            // A FIFO, socket or device: opening it to read a magic number could block, and
+            // reading it would consume what the capture reader needs.
+            out_.skipped.push_back(fmt::format("{}: not a regular file, skipped", p.string()));
+            return;
+        }
         std::string error;
         switch (sniff_capture(p.string(), &error)) {
             case CaptureMagic::Pcap:

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include "temp_dir.hpp"
@@ -111,6 +113,15 @@ TEST_F(BatchListingTest, MissingPathsAndEmptyGlobsAreErrors) {
     ASSERT_EQ(l.errors.size(), 2U);
     EXPECT_NE(l.errors[0].find("nope.pcap"), std::string::npos) << l.errors[0];
     EXPECT_NE(l.errors[1].find("no file matches"), std::string::npos) << l.errors[1];
+}
+
+TEST_F(BatchListingTest, FifosAreSkippedUnopened) {
+    ASSERT_EQ(::mkfifo(file("d/pipe.pcap").c_str(), 0600), 0);
+    const BatchListing l = list_batch_inputs({file("d")}, false);
+    EXPECT_EQ(paths(l, base()), (std::vector<std::string>{"d/a.pcapng", "d/b.pcap"}));
+    ASSERT_EQ(l.skipped.size(), 2U);
+    EXPECT_NE(l.skipped[0].find("pipe.pcap: not a regular file"), std::string::npos)
+        << l.skipped[0];
 }
 
 TEST(OutputName, Check) {
