@@ -5,6 +5,7 @@
 #include "daemon/cli.hpp"
 
 #include <charconv>
+#include <filesystem>
 #include <limits>
 #include <optional>
 #include <vector>
@@ -73,7 +74,68 @@ struct Flags {
     std::string activity_timeout;
     std::string log_level;
     std::string metrics_listen;
+    std::string output_dir;
+    std::string output_name;
+    bool recursive = false;
+    std::string jobs;
+    bool skip_existing = false;
+    bool quiet = false;
 };
+
+/// --jobs: a number of captures processed at once, or auto (the usable CPUs).
+std::uint32_t parse_jobs(const std::string& text) {
+    constexpr std::uint64_t kMaxJobs = 1024;
+    if (text == "auto") {
+        return 0;
+    }
+    std::uint64_t v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || end != text.data() + text.size() || v == 0 || v > kMaxJobs) {
+        throw UsageError(fmt::format("--jobs: expected auto or a number from 1 to {}, got \"{}\"",
+                                     kMaxJobs, text));
+    }
+    return static_cast<std::uint32_t>(v);
+}
+
+/// The batch-mode flags: checked together here, applied to CliResult::batch.
+void apply_batch_flags(const Flags& f, bool output_dir_given, bool batch_only_given,
+                       bool files_given, bool output_given, BatchOptions& batch) {
+    if (!output_dir_given) {
+        if (batch_only_given) {
+            throw UsageError(
+                "--output-name, -r/--recursive, --jobs and --skip-existing need --output-dir");
+        }
+        for (const std::string& file : f.files) {
+            std::error_code ec;
+            if (std::filesystem::is_directory(file, ec)) {
+                throw UsageError(fmt::format(
+                    "-f {}: is a directory; give --output-dir OUT to write one CSV per capture",
+                    file));
+            }
+        }
+        return;
+    }
+    if (!files_given) {
+        throw UsageError("--output-dir needs the captures to read: -f FILE, DIR or GLOB");
+    }
+    if (output_given) {
+        throw UsageError("-o/--output and --output-dir cannot be used together");
+    }
+    batch.enabled = true;
+    batch.output_dir = f.output_dir;
+    batch.inputs = f.files;
+    batch.recursive = f.recursive;
+    batch.skip_existing = f.skip_existing;
+    if (!f.output_name.empty()) {
+        batch.output_name = f.output_name;
+    }
+    if (const std::string problem = check_output_name(batch.output_name); !problem.empty()) {
+        throw UsageError(fmt::format("--output-name \"{}\": {}", batch.output_name, problem));
+    }
+    if (!f.jobs.empty()) {
+        batch.jobs = parse_jobs(f.jobs);
+    }
+}
 
 }  // namespace
 
@@ -141,6 +203,26 @@ CliResult parse_command_line(int argc, const char* const* argv,
             ->type_name("ADDRESS");
     app.add_flag("-V,--version", f.version, "Print the version and exit");
 
+    // Batch mode: one CSV per capture.
+    auto* o_output_dir =
+        app.add_option("--output-dir", f.output_dir,
+                       "Batch mode: write one CSV per capture of -f (files, directories, globs) "
+                       "into this directory")
+            ->type_name("DIR");
+    auto* o_output_name =
+        app.add_option("--output-name", f.output_name,
+                       "Batch mode: output file name pattern; {name} {stem} {dir} {index} "
+                       "(default {dir}{name}_Flow.csv)")
+            ->type_name("PATTERN");
+    auto* o_recursive =
+        app.add_flag("-r,--recursive", f.recursive, "Batch mode: walk -f directories recursively");
+    auto* o_jobs = app.add_option("--jobs", f.jobs,
+                                  "Batch mode: captures processed at once (default: usable CPUs)")
+                       ->type_name("N|auto");
+    auto* o_skip = app.add_flag("--skip-existing", f.skip_existing,
+                                "Batch mode: leave captures whose CSV already exists alone");
+    app.add_flag("-q,--quiet", f.quiet, "No progress line on the terminal");
+
     CliResult r;
     try {
         app.parse(argc, argv);
@@ -171,6 +253,12 @@ CliResult parse_command_line(int argc, const char* const* argv,
     if (f.config_path.empty() && o_iface->count() == 0 && o_file->count() == 0) {
         throw UsageError("nothing to read: give -i INTERFACE, -f FILE or --config FILE");
     }
+
+    const bool batch_only = o_output_name->count() > 0 || o_recursive->count() > 0 ||
+                            o_jobs->count() > 0 || o_skip->count() > 0;
+    apply_batch_flags(f, o_output_dir->count() > 0, batch_only, o_file->count() > 0,
+                      o_out->count() > 0, r.batch);
+    r.quiet = f.quiet;
 
     // defaults < file
     if (!f.config_path.empty()) {

@@ -10,6 +10,7 @@
 
 #include "config/config.hpp"
 #include "config/config_loader.hpp"
+#include "daemon/batch_options.hpp"
 
 namespace fm::daemon {
 
@@ -34,6 +35,8 @@ struct CliResult {
     config::Origins origins;
     std::string config_path;  ///< --config FILE; empty when none was given
     std::string text;         ///< help or version text
+    BatchOptions batch;       ///< --output-dir and the other batch-mode flags
+    bool quiet = false;       ///< --quiet: no progress line
 };
 
 /// The output file of a seed-style run (no --config, no -o), as the seed wrote it.

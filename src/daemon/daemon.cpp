@@ -41,6 +41,7 @@
 #include "config/config.hpp"
 #include "config/config_loader.hpp"
 #include "config/pipeline_layout.hpp"
+#include "daemon/batch.hpp"
 #include "daemon/cli.hpp"
 #include "daemon/exit_codes.hpp"
 #include "daemon/list_interfaces.hpp"
@@ -131,6 +132,9 @@ void flush_logs() noexcept {
 int run(const CliResult& cli) {
     const config::DaemonConfig& cfg = cli.config;
     setup_logging(cfg.logging);
+    if (cli.batch.enabled) {
+        return run_batch(cli);
+    }
     const auto log = get_logger("daemon");
     const auto capture_log = get_logger("capture");
     const bool interactive = cli.config_path.empty();
@@ -194,7 +198,8 @@ int run(const CliResult& cli) {
     auto snapshot = [&] {
         return session.snapshot();
     };
-    const bool show_progress = interactive && !inputs.live() && ProgressMeter::stderr_is_tty();
+    const bool show_progress =
+        interactive && !inputs.live() && !cli.quiet && ProgressMeter::stderr_is_tty();
     ProgressMeter progress(inputs.input_total(), show_progress);
     StatsReporter reporter(std::chrono::seconds(show_progress ? 0 : cfg.logging.stats_interval_s),
                            snapshot, log);

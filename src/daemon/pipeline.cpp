@@ -89,8 +89,8 @@ Pipeline::Pipeline(const config::DaemonConfig& cfg, std::vector<capture::PacketS
         }
     } else {
         for (std::uint32_t i = 0; i < workers_; ++i) {
-            inboxes_.push_back(std::make_unique<dispatch::WorkerInbox>(
-                lanes_.size(), cfg.pipeline.queue_capacity));
+            inboxes_.push_back(
+                std::make_unique<dispatch::WorkerInbox>(lanes_.size(), queue_capacity()));
             inbox_ptrs_.push_back(inboxes_.back().get());
         }
     }
@@ -112,7 +112,7 @@ void Pipeline::start() {
     flow::FlowWorkerOptions wopt = options_.worker;
     // max_flows is per process: each shard gets its part (ceil), as the single-threaded
     // engine gets all of it when workers = 1.
-    wopt.table_capacity = (cfg_.flow.max_flows + workers_ - 1) / workers_;
+    wopt.table_capacity = shard_capacity();
     wopt.expire_with_clock = options_.expire_with_clock.value_or(is_live(cfg_.capture));
 
     for (std::uint32_t i = 0; i < workers_; ++i) {
@@ -218,6 +218,25 @@ void Pipeline::start() {
         throw PipelineError(failure);
     }
     started_ = true;
+}
+
+std::size_t Pipeline::shard_capacity() const noexcept {
+    std::uint64_t capacity = (cfg_.flow.max_flows + workers_ - 1) / workers_;
+    if (options_.max_input_packets != 0) {
+        capacity = std::min(capacity, options_.max_input_packets);
+    }
+    return static_cast<std::size_t>(std::max<std::uint64_t>(capacity, 1));
+}
+
+std::size_t Pipeline::queue_capacity() const noexcept {
+    // The queues are allocated and touched whole at start: a small capture gets small ones.
+    // Their size only decides how far the capture thread may run ahead, never which rows.
+    std::uint64_t capacity = cfg_.pipeline.queue_capacity;
+    if (options_.max_input_packets != 0) {
+        capacity = std::min(capacity, std::max<std::uint64_t>(options_.max_input_packets,
+                                                              dispatch::kPacketQueueBlock));
+    }
+    return static_cast<std::size_t>(capacity);
 }
 
 void Pipeline::capture_main(std::size_t lane_index) noexcept {
@@ -349,14 +368,13 @@ std::string Pipeline::layout() const {
         return fmt::format(
             "pipeline: run to completion, {} flow worker(s) each reading its own capture lane "
             "({}), 1 writer; {} flows per shard, profile {}",
-            workers_, pinning, (cfg_.flow.max_flows + workers_ - 1) / workers_,
-            to_string(cfg_.flow.profile));
+            workers_, pinning, shard_capacity(), to_string(cfg_.flow.profile));
     }
     return fmt::format(
         "pipeline: {} capture thread(s), {} flow worker(s) ({}), 1 writer; worker queues of {} "
         "packets, {} flows per shard, profile {}",
-        lanes_.size(), workers_, pinning, cfg_.pipeline.queue_capacity,
-        (cfg_.flow.max_flows + workers_ - 1) / workers_, to_string(cfg_.flow.profile));
+        lanes_.size(), workers_, pinning, queue_capacity(), shard_capacity(),
+        to_string(cfg_.flow.profile));
 }
 
 }  // namespace fm::daemon

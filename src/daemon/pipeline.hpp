@@ -118,6 +118,12 @@ struct PipelineOptions {
     /// port spread by symmetric hardware RSS, or a single lane. Needs one worker per lane
     /// (PipelineError otherwise).
     bool run_to_completion = false;
+    /// An upper bound on the packets the sources hold (capture files: from their size), or 0
+    /// when unknown. A shard never holds more flows than packets, so its table is sized to
+    /// min(flow.max_flows / workers, this): a small capture does not pay for a table of a
+    /// million flows, and the rows are the same, since such a table never fills. The worker
+    /// queues are bounded by it too.
+    std::uint64_t max_input_packets = 0;
 };
 
 class Pipeline {
@@ -182,6 +188,12 @@ public:
     std::size_t capture_lanes() const noexcept { return lanes_.size(); }
     /// True when the workers read their lanes themselves (PipelineOptions::run_to_completion).
     bool runs_to_completion() const noexcept { return options_.run_to_completion; }
+
+    /// Flows one worker's table holds (see PipelineOptions::max_input_packets).
+    std::size_t shard_capacity() const noexcept;
+    /// Packets one worker's inbox holds: pipeline.queue_capacity, or less for a capture that
+    /// holds fewer packets (PipelineOptions::max_input_packets).
+    std::size_t queue_capacity() const noexcept;
 
 private:
     void capture_main(std::size_t lane) noexcept;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "daemon/run.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <utility>
 
 #include <fmt/format.h>
@@ -20,12 +22,37 @@ std::string no_input_message(const Inputs& inputs) {
     return message;
 }
 
+/// The smallest record a capture file can hold: a pcap record header (16 bytes) with no data;
+/// pcapng's smallest packet block, the simple packet block, is 16 bytes too.
+constexpr std::uint64_t kMinRecordBytes = 16;
+/// Slack for a capture file that is still growing while it is read.
+constexpr std::uint64_t kGrowthSlack = 4096;
+
+/// At most how many packets the run's capture files hold, 0 when unknown (live input, a pipe,
+/// lent sources). Sizes the flow tables (PipelineOptions::max_input_packets).
+std::uint64_t max_input_packets(const config::CaptureConfig& cfg, const Inputs& inputs,
+                                const std::vector<capture::PacketSource*>& sources) {
+    if (inputs.live()) {
+        return 0;
+    }
+    std::uint64_t bound = 0;
+    for (const capture::PacketSource* s : sources) {
+        if (s->size_bytes() == 0) {
+            return 0;  // not a regular file
+        }
+        bound += s->size_bytes() / kMinRecordBytes;
+    }
+    bound += kGrowthSlack;
+    return cfg.max_packets != 0 ? std::min(bound, cfg.max_packets) : bound;
+}
+
 }  // namespace
 
 Run::Run(const config::DaemonConfig& cfg, RunOptions options)
     : inputs_(options.sources.empty() ? std::make_unique<Inputs>(cfg.capture)
                                       : std::make_unique<Inputs>()) {
-    sources_ = options.sources.empty() ? inputs_->sources() : std::move(options.sources);
+    const bool own_sources = options.sources.empty();
+    sources_ = own_sources ? inputs_->sources() : std::move(options.sources);
     if (sources_.empty()) {
         throw PipelineError(no_input_message(*inputs_));
     }
@@ -39,6 +66,9 @@ Run::Run(const config::DaemonConfig& cfg, RunOptions options)
     writer_thread_ = std::make_unique<output::WriterThread>(*rows_, *writer_, writer_options);
 
     PipelineOptions pipeline_options = options.pipeline;
+    if (own_sources) {
+        pipeline_options.max_input_packets = max_input_packets(cfg.capture, *inputs_, sources_);
+    }
     pipeline_options.abandon_output = &abandon_output_;
     // Hardware RSS already keeps each flow on one queue: with one worker per queue, each
     // worker polls its own queue and the software hand-off is left out (run to completion).

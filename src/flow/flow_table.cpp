@@ -85,7 +85,12 @@ void FlowTable::erase(std::uint32_t index, std::uint64_t hash) noexcept {
 }
 
 void FlowTable::clear() noexcept {
-    std::memset(static_cast<void*>(slots_.data()), 0, slots_.size() * sizeof(Slot));
+    if (size_ != 0) {
+        // An empty table's slots are all empty already (erase() leaves no trace); only a
+        // table that still holds flows is wiped, which is cheap for a small one and spares an
+        // idle large one from touching all of its pages.
+        std::memset(static_cast<void*>(slots_.data()), 0, slots_.size() * sizeof(Slot));
+    }
     free_.clear();
     fresh_ = 0;
     size_ = 0;

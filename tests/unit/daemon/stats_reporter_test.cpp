@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// daemon/stats_reporter and daemon/progress: number formatting, one stats line per interval
-// (injected time), final statistics, and the progress line only on a terminal.
+// daemon/stats_reporter: number formatting, one stats line per interval (injected time) and the
+// final statistics.
 #include "daemon/stats_reporter.hpp"
 
 #include <chrono>
@@ -11,8 +11,6 @@
 
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
-
-#include "daemon/progress.hpp"
 
 namespace fm::daemon {
 namespace {
@@ -96,52 +94,6 @@ TEST(StatsReporter, IntervalZeroIsOff) {
     StatsReporter r(
         0s, [] { return StatsSnapshot{}; }, nullptr, std::chrono::steady_clock::time_point{});
     EXPECT_FALSE(r.tick(std::chrono::steady_clock::time_point{} + 1000000s));
-}
-
-TEST(Progress, LineContents) {
-    StatsSnapshot s;
-    s.packets = 1500000;
-    s.bytes = 3 * 1024 * 1024;
-    s.input_offset = 250;
-    s.flows_done = 42;
-    EXPECT_EQ(format_progress_line(s, 1000, 250000),
-              "packets 1.50M  bytes 3.00 MiB  25.0% of input  flows 42  250k pkt/s");
-    EXPECT_EQ(format_progress_line(s, 0, 0), "packets 1.50M  bytes 3.00 MiB  flows 42  0 pkt/s");
-}
-
-TEST(Progress, DrawsAboutOnceASecondInPlace) {
-    std::FILE* f = std::tmpfile();
-    ASSERT_NE(f, nullptr);
-    const auto t0 = std::chrono::steady_clock::time_point{} + 50s;
-    ProgressMeter p(1000, true, f, t0);
-    StatsSnapshot s;
-    s.packets = 100;
-    EXPECT_FALSE(p.update(s, t0 + 500ms));
-    EXPECT_TRUE(p.update(s, t0 + 1s));
-    EXPECT_FALSE(p.update(s, t0 + 1500ms));
-    s.packets = 300;
-    EXPECT_TRUE(p.update(s, t0 + 2s));
-    p.finish();
-    std::rewind(f);
-    char buf[512] = {};
-    const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
-    std::fclose(f);
-    const std::string text(buf, n);
-    EXPECT_EQ(text.front(), '\r');
-    EXPECT_EQ(text.back(), '\n');
-    EXPECT_NE(text.find("100 pkt/s"), std::string::npos) << text;
-    EXPECT_NE(text.find("200 pkt/s"), std::string::npos) << text;
-}
-
-TEST(Progress, DisabledWritesNothing) {
-    std::FILE* f = std::tmpfile();
-    ASSERT_NE(f, nullptr);
-    const auto t0 = std::chrono::steady_clock::time_point{};
-    ProgressMeter p(0, false, f, t0);
-    EXPECT_FALSE(p.update(StatsSnapshot{}, t0 + 10s));
-    p.finish();
-    EXPECT_EQ(std::ftell(f), 0);
-    std::fclose(f);
 }
 
 }  // namespace
