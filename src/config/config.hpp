@@ -12,6 +12,7 @@
 
 #include "common/profile.hpp"
 #include "common/time.hpp"
+#include "config/label_rule.hpp"
 
 namespace fm::config {
 
@@ -151,6 +152,9 @@ struct DaemonConfig {
     FlowConfig flow;
     OutputConfig output;
     LoggingConfig logging;
+    /// Ordered labelling rules (`labels:`, --labels): the first that matches a flow gives its
+    /// Label column, output.label the rest (docs/labelling.md).
+    std::vector<LabelRule> labels;
 
     bool operator==(const DaemonConfig&) const = default;
 };

@@ -19,6 +19,7 @@
 #include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
+#include "config/label_rules_loader.hpp"
 #include "config/pipeline_layout.hpp"
 
 namespace fm::config {
@@ -98,6 +99,7 @@ public:
     Parser(const std::string& name, LoadedConfig& out) : name_(name), out_(out) {}
 
     DaemonConfig& cfg() { return out_.config; }
+    const std::string& name() const { return name_; }
 
     std::string where(const YAML::Node& n) const {
         // An empty value ("key:" and nothing) has the mark of whatever follows it; point at the
@@ -343,6 +345,9 @@ const auto kLeaves = std::to_array<Leaf>({
     }},
     {"logging.stats_interval_s", [](Parser& p, const YAML::Node& n, std::string_view k) {
         p.cfg().logging.stats_interval_s = p.integer<std::uint32_t>(n, k);
+    }},
+    {"labels", [](Parser& p, const YAML::Node& n, std::string_view) {
+        p.cfg().labels = parse_label_rules(n, p.name());
     }},
 });
 // clang-format on
@@ -745,6 +750,8 @@ std::string to_yaml(const DaemonConfig& c) {
     plain("target", std::string(to_string(c.logging.target)));
     num("stats_interval_s", c.logging.stats_interval_s);
     e << YAML::EndMap;
+    e << YAML::Key << "labels" << YAML::Value;
+    emit_label_rules(e, c.labels);
     e << YAML::EndMap;
     return std::string(e.c_str()) + "\n";
 }
