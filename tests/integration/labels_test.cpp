@@ -367,6 +367,18 @@ TEST_F(Labels, ConfigurationFileLabelsWithItsDefault) {
     EXPECT_GT(counts.count("BENIGN"), 0u);
 }
 
+TEST_F(Labels, LabelsFlagReplacesTheConfigurationsRules) {
+    std::ofstream(dir_.file("flowmeter.yaml"))
+        << "output:\n  label: BENIGN\nlabels:\n  - label: from-the-file\n";
+    std::ofstream(dir_.file("rules.yaml")) << rule_text_;
+    const auto labels = run_labelled(
+        {"--config", dir_.file("flowmeter.yaml"), "--labels", dir_.file("rules.yaml")}, "both.csv");
+    check(labels, "BENIGN");  // the rule file's labels, the configuration's default
+    for (const auto& [key, label] : labels) {
+        ASSERT_NE(label, "from-the-file") << "the configuration's rules were used";
+    }
+}
+
 TEST_F(Labels, BadRuleFileStopsWithExitStatus78) {
     std::ofstream(dir_.file("bad.yaml")) << "- label: ok\n  hosts: 10.0.0.1\n"
                                          << "- label: bad\n  src: [10.0.0.0/8, 10.1.2.3/16]\n";
