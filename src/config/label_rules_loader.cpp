@@ -4,6 +4,7 @@
 // start, direction: forward has something to orient) follow the walk.
 #include "config/label_rules_loader.hpp"
 
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <fstream>
@@ -228,8 +229,12 @@ private:
         std::vector<std::uint8_t> v;
         each(n, key, [&](const YAML::Node& e) {
             const std::string& s = e.Scalar();
+            std::string lower = s;
+            for (char& c : lower) {
+                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            }
             for (const NamedProtocol& p : kProtocols) {
-                if (s == p.name) {
+                if (lower == p.name) {
                     v.push_back(p.number);
                     return;
                 }

@@ -48,7 +48,7 @@ labels:
     hosts: [10.0.0.0/8]
     ports: 1-1024
     src_ports: "53"
-    protocol: [udp, 132, icmp, icmpv6]
+    protocol: [UDP, 132, icmp, ICMPv6]
   - label: any
 )",
                                              "l.yaml");
