@@ -242,7 +242,7 @@ CliResult parse_command_line(int argc, const char* const* argv,
     }
     if (o_labels->count() > 0) {
         c.labels = config::parse_label_rules_file(f.labels_path);
-        org.set("labels", f.labels_path);
+        org.set("labels", flag_origin("--labels"));
     }
     if (o_activity->count() > 0) {
         c.flow.activity_timeout_us =
