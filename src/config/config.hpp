@@ -12,6 +12,7 @@
 
 #include "common/profile.hpp"
 #include "common/time.hpp"
+#include "config/label_rule.hpp"
 
 namespace fm::config {
 
@@ -159,6 +160,9 @@ struct DaemonConfig {
     OutputConfig output;
     LoggingConfig logging;
     MetricsConfig metrics;
+    /// Ordered labelling rules (`labels:`, --labels): the first that matches a flow gives its
+    /// Label column, output.label the rest (docs/labelling.md).
+    std::vector<LabelRule> labels;
 
     bool operator==(const DaemonConfig&) const = default;
 };

@@ -20,6 +20,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "config/listen_address.hpp"
+#include "config/label_rules_loader.hpp"
 #include "config/pipeline_layout.hpp"
 
 namespace fm::config {
@@ -100,6 +101,7 @@ public:
     Parser(const std::string& name, LoadedConfig& out) : name_(name), out_(out) {}
 
     DaemonConfig& cfg() { return out_.config; }
+    const std::string& name() const { return name_; }
 
     std::string where(const YAML::Node& n) const {
         // An empty value ("key:" and nothing) has the mark of whatever follows it; point at the
@@ -348,6 +350,9 @@ const auto kLeaves = std::to_array<Leaf>({
     }},
     {"metrics.listen", [](Parser& p, const YAML::Node& n, std::string_view k) {
         p.cfg().metrics.listen = p.text(n, k);
+    }},
+    {"labels", [](Parser& p, const YAML::Node& n, std::string_view) {
+        p.cfg().labels = parse_label_rules(n, p.name());
     }},
 });
 // clang-format on
@@ -768,6 +773,8 @@ std::string to_yaml(const DaemonConfig& c) {
     e << YAML::Key << "metrics" << YAML::Value << YAML::BeginMap;
     str("listen", c.metrics.listen);
     e << YAML::EndMap;
+    e << YAML::Key << "labels" << YAML::Value;
+    emit_label_rules(e, c.labels);
     e << YAML::EndMap;
     return std::string(e.c_str()) + "\n";
 }

@@ -13,6 +13,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "config/label_rules_loader.hpp"
+
 namespace fm::daemon {
 
 namespace {
@@ -71,6 +73,7 @@ struct Flags {
     bool ipv4_only = false;
     std::string timezone;
     std::string label;
+    std::string labels_path;
     std::string activity_timeout;
     std::string log_level;
     std::string metrics_listen;
@@ -190,6 +193,10 @@ CliResult parse_command_line(int argc, const char* const* argv,
                      ->type_name("ZONE");
     auto* o_label =
         app.add_option("--label", f.label, "Text of the Label column")->type_name("TEXT");
+    auto* o_labels = app.add_option("--labels", f.labels_path,
+                                    "Label flows by the rules of this YAML file (replaces the "
+                                    "configuration's labels:)")
+                         ->type_name("FILE");
     auto* o_activity = app.add_option("--activity-timeout", f.activity_timeout,
                                       "Active/idle period split in seconds (default 5)")
                            ->type_name("SECONDS");
@@ -326,6 +333,10 @@ CliResult parse_command_line(int argc, const char* const* argv,
     if (o_label->count() > 0) {
         c.output.label = f.label;
         org.set("output.label", flag_origin("--label"));
+    }
+    if (o_labels->count() > 0) {
+        c.labels = config::parse_label_rules_file(f.labels_path);
+        org.set("labels", flag_origin("--labels"));
     }
     if (o_activity->count() > 0) {
         c.flow.activity_timeout_us =

@@ -47,6 +47,7 @@ Pipeline::Pipeline(const config::DaemonConfig& cfg, std::vector<capture::PacketS
       sources_(std::move(sources)),
       rows_(rows),
       options_(options),
+      labels_(output::make_label_matcher(cfg.labels)),
       workers_(config::resolved_workers(cfg.pipeline)),
       shard_map_(std::max<std::uint32_t>(workers_, 1)),
       budget_(cfg.capture.max_packets) {
@@ -119,7 +120,7 @@ void Pipeline::start() {
         output::HandoffCounters& handoff = handoff_counters_[i];
         auto make_sink = [this, &handoff] {
             return std::make_unique<output::CsvChunkSink>(
-                cfg_, rows_, handoff, options_.chunk_bytes, options_.abandon_output);
+                cfg_, rows_, handoff, options_.chunk_bytes, options_.abandon_output, labels_);
         };
         if (options_.run_to_completion) {
             flow_workers_.push_back(std::make_unique<flow::FlowWorker>(
@@ -364,17 +365,22 @@ std::string Pipeline::layout() const {
     if (!cfg_.pipeline.cpu_affinity.empty()) {
         pinning = fmt::format("pinned to CPUs {}", fmt::join(cfg_.pipeline.cpu_affinity, ","));
     }
+    std::string labels;
+    if (labels_) {
+        labels = fmt::format("; {} labelling rule(s) in {} KiB of prefix tables", labels_->rules(),
+                             (labels_->memory_bytes() + 1023) / 1024);
+    }
     if (options_.run_to_completion) {
         return fmt::format(
             "pipeline: run to completion, {} flow worker(s) each reading its own capture lane "
-            "({}), 1 writer; {} flows per shard, profile {}",
-            workers_, pinning, shard_capacity(), to_string(cfg_.flow.profile));
+            "({}), 1 writer; {} flows per shard, profile {}{}",
+            workers_, pinning, shard_capacity(), to_string(cfg_.flow.profile), labels);
     }
     return fmt::format(
         "pipeline: {} capture thread(s), {} flow worker(s) ({}), 1 writer; worker queues of {} "
-        "packets, {} flows per shard, profile {}",
+        "packets, {} flows per shard, profile {}{}",
         lanes_.size(), workers_, pinning, queue_capacity(), shard_capacity(),
-        to_string(cfg_.flow.profile));
+        to_string(cfg_.flow.profile), labels);
 }
 
 }  // namespace fm::daemon

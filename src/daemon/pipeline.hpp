@@ -45,6 +45,7 @@
 #include "flow/flow_engine.hpp"
 #include "flow/flow_worker.hpp"
 #include "output/csv_chunk_sink.hpp"
+#include "output/label_matcher.hpp"
 #include "output/rotating_csv_writer.hpp"
 #include "output/writer_thread.hpp"
 
@@ -202,6 +203,8 @@ private:
     std::vector<capture::PacketSource*> sources_;
     output::RowQueue& rows_;
     PipelineOptions options_;
+    /// cfg.labels compiled once; read-only, shared by every worker's formatter (null: none).
+    std::shared_ptr<const output::LabelMatcher> labels_;
     std::uint32_t workers_;
     dispatch::ShardMap shard_map_;
 

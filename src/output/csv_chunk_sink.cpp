@@ -11,8 +11,9 @@ namespace fm::output {
 
 CsvChunkSink::CsvChunkSink(const config::DaemonConfig& cfg, RowQueue& queue,
                            HandoffCounters& counters, std::size_t chunk_bytes,
-                           const std::atomic<bool>* abandon)
-    : formatter_(cfg.flow.profile, cfg.output.timezone, cfg.output.label),
+                           const std::atomic<bool>* abandon,
+                           std::shared_ptr<const LabelMatcher> labels)
+    : formatter_(cfg.flow.profile, cfg.output.timezone, cfg.output.label, std::move(labels)),
       queue_(queue),
       token_(queue),
       counters_(counters),

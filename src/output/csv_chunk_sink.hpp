@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include <fmt/format.h>
@@ -31,9 +32,11 @@ struct alignas(kCacheLine) HandoffCounters {
 /// Created on the worker thread (the producer token belongs to that thread), used there only.
 class CsvChunkSink final : public features::BufferingRowSink {
 public:
-    /// `abandon` may be null (never abandon).
+    /// `abandon` may be null (never abandon). `labels`: the compiled labelling rules of
+    /// cfg.labels (make_label_matcher), shared by all workers; null when there are none.
     CsvChunkSink(const config::DaemonConfig& cfg, RowQueue& queue, HandoffCounters& counters,
-                 std::size_t chunk_bytes, const std::atomic<bool>* abandon);
+                 std::size_t chunk_bytes, const std::atomic<bool>* abandon,
+                 std::shared_ptr<const LabelMatcher> labels = nullptr);
 
     void consume(std::span<const features::FeatureRow> rows) override;
     void flush() override;

@@ -2,12 +2,14 @@
 // CsvFormatter: header selection, per-cell Java text, Flow ID / address / timestamp text.
 #include "output/csv_format.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include <date/date.h>
 #include <date/tz.h>
@@ -132,9 +134,11 @@ std::string_view default_label(Profile p) noexcept {
     return "NeedManualLabel";
 }
 
-CsvFormatter::CsvFormatter(Profile profile, std::string_view time_zone, std::string_view label)
+CsvFormatter::CsvFormatter(Profile profile, std::string_view time_zone, std::string_view label,
+                           std::shared_ptr<const LabelMatcher> rules)
     : profile_(profile),
       label_(label.empty() ? default_label(profile) : label),
+      rules_(std::move(rules)),
       id_(g_next_formatter_id.fetch_add(1, std::memory_order_relaxed)) {
     for (std::size_t i = 0; i < kColumnCount; ++i) {
         const std::string_view name = name_for(profile, i);
@@ -160,7 +164,7 @@ CsvFormatter::CsvFormatter(Profile profile, std::string_view time_zone, std::str
     // protocol), two addresses, the Timestamp, the label, numbers.
     max_row_chars_ = columns_.size() * (1 + std::max(kMaxJavaDoubleChars, kMaxJavaLongChars)) +
                      (2 * kMaxIpChars + 4 + 2 * 5 + 3) + 2 * kMaxIpChars + kMaxTimestampChars +
-                     label_.size() + 1;
+                     std::max(label_.size(), rules_ ? rules_->longest_label() : 0) + 1;
 }
 
 char* write_ip(char* p, const std::uint8_t* b, bool ipv6) noexcept {
@@ -369,9 +373,12 @@ void CsvFormatter::append_row(const features::FeatureRow& row, fmt::memory_buffe
             case Column::Timestamp:
                 p = write_timestamp(p, row.first_ts_us);
                 continue;
-            case Column::Label:
-                p = put(p, label_);
+            case Column::Label: {
+                // Labelling rules: decided once per flow, here where its row is made.
+                const std::uint32_t rule = rules_ ? rules_->match(row) : LabelMatcher::kNoMatch;
+                p = put(p, rule == LabelMatcher::kNoMatch ? label_ : rules_->label(rule));
                 continue;
+            }
             default:
                 break;
         }

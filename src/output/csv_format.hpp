@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "common/time.hpp"
 #include "features/columns.hpp"
 #include "features/feature_row.hpp"
+#include "output/label_matcher.hpp"
 
 namespace date {
 class time_zone;
@@ -37,7 +39,10 @@ class CsvFormatter {
 public:
     /// `time_zone`: IANA name ("UTC", "America/Halifax"); ignored by profiles that always
     /// print UTC (fixed). `label`: the Label column; empty = default_label(profile).
-    CsvFormatter(Profile profile, std::string_view time_zone, std::string_view label);
+    /// `rules`: labelling rules whose first match replaces `label` (null: none); shared,
+    /// read-only, by the formatters of all workers.
+    CsvFormatter(Profile profile, std::string_view time_zone, std::string_view label,
+                 std::shared_ptr<const LabelMatcher> rules = nullptr);
 
     Profile profile() const noexcept { return profile_; }
 
@@ -55,6 +60,7 @@ private:
 
     Profile profile_;
     std::string label_;
+    std::shared_ptr<const LabelMatcher> rules_;
     std::string header_;
     std::vector<features::Column> columns_;  ///< printed columns, in order
     const date::time_zone* zone_ = nullptr;  ///< null: UTC

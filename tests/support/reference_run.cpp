@@ -10,6 +10,7 @@
 #include "decode/decoder.hpp"
 #include "features/row_sink.hpp"
 #include "output/csv_format.hpp"
+#include "output/label_matcher.hpp"
 #include "text_files.hpp"
 
 namespace fm::test_support {
@@ -34,7 +35,8 @@ private:
 }  // namespace
 
 ReferenceRows reference_run(const config::DaemonConfig& cfg, capture::PacketSource& source) {
-    const output::CsvFormatter formatter(cfg.flow.profile, cfg.output.timezone, cfg.output.label);
+    const output::CsvFormatter formatter(cfg.flow.profile, cfg.output.timezone, cfg.output.label,
+                                         output::make_label_matcher(cfg.labels));
     FormattingSink sink(formatter);
     decode::Decoder decoder(cfg.decode);
     flow::FlowEngine engine(cfg.flow, sink, cfg.flow.max_flows);
