@@ -24,8 +24,8 @@
 #include <span>
 #include <string>
 
-#include "capture/file_input.hpp"
 #include "capture/bpf_file_filter.hpp"
+#include "capture/file_input.hpp"
 #include "capture/packet_source.hpp"
 #include "capture/pcapng_reader.hpp"
 #include "capture/raw_batch.hpp"
@@ -83,8 +83,8 @@ private:
     pcap* pcap_ = nullptr;              ///< libpcap-read variants only
     std::unique_ptr<PcapngReader> pcapng_;
     std::unique_ptr<BpfFileFilter> filter_;  ///< capture.bpf_filter; null = none
-    RecordArena arena_;                  ///< libpcap-read variants only
-    const void* pending_hdr_ = nullptr;  ///< libpcap record read but not delivered (arena full)
+    RecordArena arena_;                      ///< libpcap-read variants only
+    const void* pending_hdr_ = nullptr;      ///< libpcap record read but not delivered (arena full)
     const std::uint8_t* pending_data_ = nullptr;
     CaptureFormat format_ = CaptureFormat::Unknown;
     std::uint32_t snaplen_ = 0;

@@ -223,9 +223,10 @@ int run(const CliResult& cli) {
                 log->info("SIGHUP: closing the current output file");
                 session.request_rotate();
             } else {
-                log->warn("SIGHUP ignored: writing the single file {} (output.file, -o), which "
-                          "is renamed only at the end; rotation needs rotating files",
-                          cfg.output.file);
+                log->warn(
+                    "SIGHUP ignored: writing the single file {} (output.file, -o), which "
+                    "is renamed only at the end; rotation needs rotating files",
+                    cfg.output.file);
             }
         }
         if (fast && session.writer_thread().finished() && !fast_deadline) {

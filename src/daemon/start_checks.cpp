@@ -3,12 +3,12 @@
 // effect (see the header).
 #include "daemon/start_checks.hpp"
 
+#include <cstdlib>
+
 #include <net/if.h>
 #include <pcap/pcap.h>
 #include <sched.h>
 #include <sys/stat.h>
-
-#include <cstdlib>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -35,6 +35,10 @@ void check_bpf_filter(const config::DaemonConfig& cfg, const config::Origins& or
     bool compiled = false;
     if (cfg.capture.source == config::CaptureSource::PcapFile) {
         for (const std::string& path : cfg.capture.files) {
+            struct stat st {};
+            if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+                continue;  // a pipe or FIFO must not lose its first bytes to a check
+            }
             const capture::CaptureFileReader reader(path);
             if (!reader.is_open()) {
                 continue;  // reported by the run, which reads the files it can
@@ -43,8 +47,8 @@ void check_bpf_filter(const config::DaemonConfig& cfg, const config::Origins& or
                 capture::bpf_compile_error(expr, reader.link_type(), reader.snaplen());
             if (!error.empty()) {
                 fail(origins, "capture.bpf_filter",
-                     fmt::format("\"{}\": {} (link type {} of {})", expr, error,
-                                 reader.link_type(), path));
+                     fmt::format("\"{}\": {} (link type {} of {})", expr, error, reader.link_type(),
+                                 path));
             }
             compiled = true;
         }
@@ -163,8 +167,8 @@ std::vector<std::string> ignored_settings(const config::DaemonConfig& cfg,
     if (source != config::CaptureSource::PcapLive) {
         const auto& c = cfg.capture;
         const auto& d = defaults.capture;
-        const std::string why = fmt::format("has no effect with capture.source {} (pcap_live only)",
-                                            to_string(source));
+        const std::string why =
+            fmt::format("has no effect with capture.source {} (pcap_live only)", to_string(source));
         if (c.snaplen != d.snaplen) {
             note("capture.snaplen", why);
         }

@@ -143,6 +143,10 @@ void WriterThread::hold(RowChunk&& chunk) {
         }
         return;
     }
+    keep(std::move(chunk));
+}
+
+void WriterThread::keep(RowChunk&& chunk) {
     counters_.rows_held_io.fetch_add(chunk.rows, std::memory_order_relaxed);
     held_bytes_ += chunk.text.size();
     held_.push_back(std::move(chunk));
@@ -157,7 +161,7 @@ void WriterThread::refill_hold() {
     while (!waiting_.empty() && held_bytes_ + waiting_.front().text.size() <= opt_.hold_max_bytes) {
         RowChunk c = std::move(waiting_.front());
         waiting_.pop_front();
-        hold(std::move(c));
+        keep(std::move(c));
     }
     if (waiting_.empty() && hold_full_) {
         hold_full_ = false;

@@ -128,6 +128,8 @@ private:
     void wake() noexcept;
     void consume(RowChunk&& chunk);
     void hold(RowChunk&& chunk);
+    /// Puts a chunk into the hold buffer (the caller made sure it fits).
+    void keep(RowChunk&& chunk);
     /// Moves waiting chunks into the hold buffer while they fit; ends a full episode.
     void refill_hold();
     /// Chunks taken from the queue and not yet written: held or waiting.

@@ -5,12 +5,16 @@
 // start checks --check-config runs (CPUs, interface, journal), flow.idle_timeout_s offline,
 // and the warnings for settings that have no effect.
 // Usage: daemon_settings PATH-OF-FLOWGEN PATH-OF-FLOWMETERD [gtest flags]
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "daemon_support.hpp"
 
@@ -89,7 +93,9 @@ std::string Settings::plain_;
 TEST_F(Settings, BpfFilterAppliesToCaptureFiles) {
     const std::vector<std::string> all = protocols(plain_);
     ASSERT_FALSE(all.empty());
-    ASSERT_EQ(run_with("capture:\n  bpf_filter: \"tcp\"\n"), 0) << output_;
+    // tcpdump semantics: "tcp" alone does not look behind an 802.1Q tag (flowgen tags some
+    // flows), "vlan and tcp" does.
+    ASSERT_EQ(run_with("capture:\n  bpf_filter: \"tcp or (vlan and tcp)\"\n"), 0) << output_;
     const std::vector<std::string> tcp = protocols(tmp_.file("out.csv"));
     ASSERT_FALSE(tcp.empty()) << output_;
     for (const std::string& p : tcp) {
@@ -97,16 +103,16 @@ TEST_F(Settings, BpfFilterAppliesToCaptureFiles) {
     }
     EXPECT_EQ(tcp.size(), static_cast<std::size_t>(std::count(all.begin(), all.end(), "6")));
 
-    ASSERT_EQ(run_with("capture:\n  bpf_filter: \"not ip\"\n"), 0) << output_;
-    EXPECT_TRUE(read_csv(tmp_.file("out.csv")).rows.empty()) << "every frame is IPv4";
+    // The experimental EtherType 0x88b5 is in no frame: every frame is filtered out.
+    ASSERT_EQ(run_with("capture:\n  bpf_filter: \"ether proto 0x88b5\"\n"), 0) << output_;
+    EXPECT_TRUE(read_csv(tmp_.file("out.csv")).rows.empty()) << output_;
     EXPECT_NE(output_.find("capture.bpf_filtered"), std::string::npos) << output_;
 }
 
 TEST_F(Settings, BadBpfFilterIsAConfigurationErrorForFiles) {
     const std::string path = config("capture:\n  bpf_filter: \"tcp port\"\n");
     const std::string want = path + ":2: capture.bpf_filter: ";
-    EXPECT_EQ(flowmeterd({"--config", path, "-f", pcap_, "-o", tmp_.file("x.csv")}), 78)
-        << output_;
+    EXPECT_EQ(flowmeterd({"--config", path, "-f", pcap_, "-o", tmp_.file("x.csv")}), 78) << output_;
     EXPECT_NE(output_.find(want), std::string::npos) << output_;
     EXPECT_FALSE(std::filesystem::exists(tmp_.file("x.csv"))) << "nothing is written";
     EXPECT_EQ(flowmeterd({"--config", path, "-f", pcap_, "--check-config"}), 78) << output_;
@@ -119,8 +125,7 @@ TEST_F(Settings, CheckConfigRunsTheStartChecks) {
     const std::string want = cpus + ":3: pipeline.cpu_affinity: CPU 1000 is not available";
     EXPECT_EQ(flowmeterd({"--config", cpus, "-f", pcap_, "--check-config"}), 78) << output_;
     EXPECT_EQ(output_.rfind(want, 0), 0U) << output_;
-    EXPECT_EQ(flowmeterd({"--config", cpus, "-f", pcap_, "-o", tmp_.file("c.csv")}), 78)
-        << output_;
+    EXPECT_EQ(flowmeterd({"--config", cpus, "-f", pcap_, "-o", tmp_.file("c.csv")}), 78) << output_;
     EXPECT_NE(output_.find(want), std::string::npos) << output_;
 
     // An interface that does not exist, given as a flag.
@@ -174,14 +179,40 @@ TEST_F(Settings, SettingsWithoutEffectAreReported) {
         EXPECT_NE(output_.find(want), std::string::npos) << want << "\n" << output_;
     }
     // The start logs the same lines as warnings.
-    EXPECT_EQ(flowmeterd({"--config", path, "-f", pcap_, "-o", tmp_.file("w.csv")}), 0)
-        << output_;
+    EXPECT_EQ(flowmeterd({"--config", path, "-f", pcap_, "-o", tmp_.file("w.csv")}), 0) << output_;
     EXPECT_NE(output_.find("output.timezone: \"Europe/Berlin\" has no effect"), std::string::npos)
         << output_;
     // A profile that uses the time zone: no warning.
-    const std::string used = config("flow:\n  profile: cic2017\noutput:\n  timezone: Europe/Berlin\n");
+    const std::string used =
+        config("flow:\n  profile: cic2017\noutput:\n  timezone: Europe/Berlin\n");
     EXPECT_EQ(flowmeterd({"--config", used, "-f", pcap_, "--check-config"}), 0) << output_;
     EXPECT_EQ(output_.find("has no effect"), std::string::npos) << output_;
+}
+
+TEST_F(Settings, SighupWithOneOutputFileIsReportedAsIgnored) {
+    // The capture comes through a FIFO, so the run is still reading when the signal comes.
+    const std::string fifo = tmp_.file("in.fifo");
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    const std::string out = tmp_.file("one.csv");
+    const std::string log = tmp_.file("hup.log");
+    const Child child = spawn({programs().flowmeterd, "-f", fifo, "-o", out}, log);
+    const int fd = ::open(fifo.c_str(), O_WRONLY);  // returns once flowmeterd opened it
+    ASSERT_GE(fd, 0);
+    const std::string pcap = slurp(pcap_);
+    const std::size_t half = pcap.size() / 2;
+    ASSERT_EQ(::write(fd, pcap.data(), half), static_cast<ssize_t>(half));
+    ::kill(child.pid, SIGHUP);
+    bool reported = false;
+    for (int i = 0; i < 2000 && !reported; ++i) {
+        reported = slurp(log).find("SIGHUP ignored") != std::string::npos;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_EQ(::write(fd, pcap.data() + half, pcap.size() - half),
+              static_cast<ssize_t>(pcap.size() - half));
+    ::close(fd);
+    EXPECT_EQ(wait_exit(child.pid, std::chrono::seconds(60)), 0) << slurp(log);
+    EXPECT_TRUE(reported) << slurp(log);
+    EXPECT_EQ(same_csv(plain_, out), "") << "the one file holds every row";
 }
 
 }  // namespace

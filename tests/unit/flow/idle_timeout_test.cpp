@@ -39,19 +39,19 @@ std::vector<decode::PacketMeta> conversations_with_gap() {
                           20, 2, 2));
     p.push_back(udp(kT0 + kGap, {"10.0.0.2", 53}, {"10.0.0.1", 4000}, 30));
     p.push_back(udp(kT0 + kGap + 1000, {"10.0.0.1", 4000}, {"10.0.0.2", 53}, 40));
-    p.push_back(test::tcp(kT0 + kGap + 2000, {"10.0.1.1", 5000}, {"10.0.1.2", 80}, decode::kAck,
-                          3, 100, 20, 3, 3));
-    p.push_back(test::tcp(kT0 + kGap + 3000, {"10.0.1.2", 80}, {"10.0.1.1", 5000}, decode::kAck,
-                          4, 200, 20, 4, 4));
+    p.push_back(test::tcp(kT0 + kGap + 2000, {"10.0.1.1", 5000}, {"10.0.1.2", 80}, decode::kAck, 3,
+                          100, 20, 3, 3));
+    p.push_back(test::tcp(kT0 + kGap + 3000, {"10.0.1.2", 80}, {"10.0.1.1", 5000}, decode::kAck, 4,
+                          200, 20, 4, 4));
     return p;
 }
 
-struct Run {
+struct EngineRun {
     std::vector<features::FeatureRow> rows;
     FlowCounters counters;
 };
 
-Run run(Profile profile, Micros idle_us, bool expire_every_packet) {
+EngineRun run(Profile profile, Micros idle_us, bool expire_every_packet) {
     config::FlowConfig cfg;
     cfg.profile = profile;
     cfg.idle_timeout_us = idle_us;
@@ -71,13 +71,13 @@ class IdleTimeout : public ::testing::TestWithParam<Profile> {};
 
 TEST_P(IdleTimeout, OffByDefault) {
     EXPECT_EQ(config::FlowConfig{}.idle_timeout_us, 0);
-    const Run r = run(GetParam(), 0, true);
+    const EngineRun r = run(GetParam(), 0, true);
     EXPECT_EQ(r.rows.size(), 2u) << "a 3 s silence does not end a flow without idle timeout";
     EXPECT_EQ(r.counters.expired_idle, 0u);
 }
 
 TEST_P(IdleTimeout, SilenceLongerThanTheIdleTimeoutEndsTheFlow) {
-    const Run r = run(GetParam(), 2 * kMicrosPerSecond, false);
+    const EngineRun r = run(GetParam(), 2 * kMicrosPerSecond, false);
     EXPECT_EQ(r.rows.size(), 4u) << "each conversation splits at its 3 s silence";
     EXPECT_EQ(r.counters.expired_idle, 2u);
     EXPECT_EQ(r.counters.flows_created, 4u);
@@ -88,7 +88,7 @@ TEST_P(IdleTimeout, SilenceLongerThanTheIdleTimeoutEndsTheFlow) {
 }
 
 TEST_P(IdleTimeout, SilenceShorterThanTheIdleTimeoutKeepsTheFlow) {
-    const Run r = run(GetParam(), 4 * kMicrosPerSecond, true);
+    const EngineRun r = run(GetParam(), 4 * kMicrosPerSecond, true);
     EXPECT_EQ(r.rows.size(), 2u);
     EXPECT_EQ(r.counters.expired_idle, 0u);
 }
@@ -111,8 +111,8 @@ TEST_P(IdleTimeout, ExpireEndsSilentFlowsWithoutAnotherPacket) {
 
 TEST_P(IdleTimeout, ExpireNeverChangesTheRows) {
     const Profile profile = GetParam();
-    const Run at_packets = run(profile, 2 * kMicrosPerSecond, false);
-    const Run with_expire = run(profile, 2 * kMicrosPerSecond, true);
+    const EngineRun at_packets = run(profile, 2 * kMicrosPerSecond, false);
+    const EngineRun with_expire = run(profile, 2 * kMicrosPerSecond, true);
     EXPECT_EQ(lines(at_packets.rows, profile), lines(with_expire.rows, profile));
     EXPECT_EQ(at_packets.counters.expired_idle, with_expire.counters.expired_idle);
 }
