@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // flow.idle_timeout_s in the FlowEngine: off by default, in every profile a silence longer than
 // the idle timeout ends the flow (at its next packet or in expire()), counted as
-// flow.expired_idle, and the rows never depend on when expire() runs.
+// flow.expired_idle, and the rows never depend on when expire() runs. And how the end of the
+// input counts what it ends (open flows apart from torn-down connections).
 #include <set>
 #include <string>
 #include <vector>
@@ -115,6 +116,26 @@ TEST_P(IdleTimeout, ExpireNeverChangesTheRows) {
     const EngineRun with_expire = run(profile, 2 * kMicrosPerSecond, true);
     EXPECT_EQ(lines(at_packets.rows, profile), lines(with_expire.rows, profile));
     EXPECT_EQ(at_packets.counters.expired_idle, with_expire.counters.expired_idle);
+}
+
+TEST(EndOfInput, TornDownConnectionsAreNotCountedAsOpen) {
+    // fixed keeps a connection after its RST until a new SYN (§3.3): at the end of the input
+    // it is written, but "active flows at end of input" (flow.ended_drain) must not count it.
+    config::FlowConfig cfg;
+    cfg.profile = Profile::Fixed;
+    test::VectorSink sink;
+    FlowEngine engine(cfg, sink, 64);
+    const std::vector<decode::PacketMeta> packets = {
+        test::tcp(kT0, {"10.0.2.1", 6000}, {"10.0.2.2", 80}, decode::kSyn, 0, 0, 20, 1, 0),
+        test::tcp(kT0 + 10, {"10.0.2.2", 80}, {"10.0.2.1", 6000}, decode::kRst | decode::kAck, 0,
+                  0, 20, 1, 2),
+        test::tcp(kT0 + 20, {"10.0.3.1", 6001}, {"10.0.3.2", 80}, decode::kSyn, 0, 0, 20, 1, 0),
+    };
+    engine.process(packets);
+    engine.drain();
+    EXPECT_EQ(engine.counters().ended_drain, 1u) << "only the second connection was open";
+    EXPECT_EQ(engine.counters().ended_drain_torn_down, 1u);
+    EXPECT_EQ(sink.rows().size(), 2u) << "both are written";
 }
 
 INSTANTIATE_TEST_SUITE_P(AllProfiles, IdleTimeout,
