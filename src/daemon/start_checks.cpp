@@ -172,8 +172,9 @@ std::vector<std::string> ignored_settings(const config::DaemonConfig& cfg,
         if (c.snaplen != d.snaplen) {
             note("capture.snaplen", why);
         }
-        if (c.promiscuous != d.promiscuous) {
-            note("capture.promiscuous", why);
+        if (c.promiscuous != d.promiscuous && source == config::CaptureSource::PcapFile) {
+            // DPDK ports honour it too (rte_eth_promiscuous_enable).
+            note("capture.promiscuous", "has no effect with capture.source pcap_file");
         }
         if (c.buffer_mb != d.buffer_mb) {
             note("capture.buffer_mb", why);

@@ -170,12 +170,14 @@ TEST_F(Settings, IdleTimeoutEndsSilentFlowsOffline) {
 TEST_F(Settings, SettingsWithoutEffectAreReported) {
     const std::string path = config(
         "flow:\n  profile: fixed\noutput:\n  timezone: Europe/Berlin\n"
-        "decode:\n  tunnels: true\n  ipv6: false\ncapture:\n  snaplen: 1500\n");
+        "decode:\n  tunnels: true\n  ipv6: false\ncapture:\n  snaplen: 1500\n"
+        "  promiscuous: false\n");
     EXPECT_EQ(flowmeterd({"--config", path, "-f", pcap_, "--check-config"}), 0) << output_;
     for (const std::string& want :
          {path + ":4: output.timezone: \"Europe/Berlin\" has no effect with flow.profile fixed",
           path + ":6: decode.tunnels: true has no effect with decode.ipv6 false",
-          path + ":9: capture.snaplen: has no effect with capture.source pcap_file"}) {
+          path + ":9: capture.snaplen: has no effect with capture.source pcap_file",
+          path + ":10: capture.promiscuous: has no effect with capture.source pcap_file"}) {
         EXPECT_NE(output_.find(want), std::string::npos) << want << "\n" << output_;
     }
     // The start logs the same lines as warnings.
