@@ -127,8 +127,8 @@ TEST(EndOfInput, TornDownConnectionsAreNotCountedAsOpen) {
     FlowEngine engine(cfg, sink, 64);
     const std::vector<decode::PacketMeta> packets = {
         test::tcp(kT0, {"10.0.2.1", 6000}, {"10.0.2.2", 80}, decode::kSyn, 0, 0, 20, 1, 0),
-        test::tcp(kT0 + 10, {"10.0.2.2", 80}, {"10.0.2.1", 6000}, decode::kRst | decode::kAck, 0,
-                  0, 20, 1, 2),
+        test::tcp(kT0 + 10, {"10.0.2.2", 80}, {"10.0.2.1", 6000}, decode::kRst | decode::kAck, 0, 0,
+                  20, 1, 2),
         test::tcp(kT0 + 20, {"10.0.3.1", 6001}, {"10.0.3.2", 80}, decode::kSyn, 0, 0, 20, 1, 0),
     };
     engine.process(packets);
