@@ -103,7 +103,8 @@ void log_final_stats(spdlog::logger& log, StatsSnapshot s, const PipelineResult*
                      double seconds) {
     log.info("total packets processed: {}", s.packets);
     log.info("valid flow packets: {}", s.packets - std::min(s.packets, s.decode_errors));
-    // After a drain the tables are empty: the flows that were open are the drained ones. A
+    // After a drain the tables are empty: the flows that were open are the drained ones
+    // (flow.ended_drain; fixed's torn-down connections, written too, are counted apart). A
     // fast stop leaves them in the tables, unwritten.
     log.info("active flows at end of input: {}",
              result != nullptr ? result->flow.ended_drain : s.flows_active);
