@@ -219,11 +219,39 @@ std::uint32_t CaptureFileReader::link_type() const noexcept {
     return link_type_;
 }
 
+std::string CaptureFileReader::set_filter(const std::string& expression) {
+    auto filter = std::make_unique<BpfFileFilter>(expression, snaplen_);
+    std::string error = filter->prepare(link_type());
+    if (error.empty()) {
+        filter_ = std::move(filter);
+    }
+    return error;
+}
+
+std::uint64_t CaptureFileReader::filtered_out() const noexcept {
+    return filter_ != nullptr ? filter_->rejected() : 0;
+}
+
 std::size_t CaptureFileReader::next_batch(RawBatch& batch) noexcept {
+    if (filter_ == nullptr) {
+        fill(batch);
+        return batch.size;
+    }
+    // A batch the filter empties is not the end of the input: read on until a frame passes.
+    do {
+        fill(batch);
+        if (!filter_->apply(batch)) {
+            fail(fmt::format("{}: {}", name(), filter_->error()));
+        }
+    } while (batch.size == 0 && !at_end());
+    return batch.size;
+}
+
+void CaptureFileReader::fill(RawBatch& batch) noexcept {
     batch.size = 0;
     arena_.reset();
     if (at_end()) {
-        return 0;
+        return;
     }
     if (format_ == CaptureFormat::Pcap) {
         if (direct_) {
@@ -246,7 +274,6 @@ std::size_t CaptureFileReader::next_batch(RawBatch& batch) noexcept {
         finish();
     }
     add_packets(batch.size);
-    return batch.size;
 }
 
 void CaptureFileReader::damaged(const char* what, std::size_t in_batch) {

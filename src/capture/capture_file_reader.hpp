@@ -24,6 +24,7 @@
 #include <span>
 #include <string>
 
+#include "capture/bpf_file_filter.hpp"
 #include "capture/file_input.hpp"
 #include "capture/packet_source.hpp"
 #include "capture/pcapng_reader.hpp"
@@ -62,8 +63,18 @@ public:
     /// Snapshot length of a classic pcap file as libpcap applies it (0 for pcapng).
     std::uint32_t snaplen() const noexcept { return snaplen_; }
 
+    /// capture.bpf_filter: from now on only frames the expression accepts are delivered
+    /// (capture/bpf_file_filter.hpp). Returns libpcap's error text when the expression does
+    /// not compile for the file's link type and snapshot length (the filter is then not set);
+    /// empty on success. An open reader only; before the first next_batch().
+    std::string set_filter(const std::string& expression);
+
+    /// Frames the filter rejected so far (0 without a filter).
+    std::uint64_t filtered_out() const noexcept;
+
 private:
     void open_input();
+    void fill(RawBatch& batch) noexcept;
     void fill_records(RawBatch& batch) noexcept;
     void fill_pcap(RawBatch& batch) noexcept;
     void damaged(const char* what, std::size_t in_batch);
@@ -71,8 +82,9 @@ private:
     std::unique_ptr<FileInput> input_;  ///< the bytes; PcapngReader and the cookie refer to it
     pcap* pcap_ = nullptr;              ///< libpcap-read variants only
     std::unique_ptr<PcapngReader> pcapng_;
-    RecordArena arena_;                  ///< libpcap-read variants only
-    const void* pending_hdr_ = nullptr;  ///< libpcap record read but not delivered (arena full)
+    std::unique_ptr<BpfFileFilter> filter_;  ///< capture.bpf_filter; null = none
+    RecordArena arena_;                      ///< libpcap-read variants only
+    const void* pending_hdr_ = nullptr;      ///< libpcap record read but not delivered (arena full)
     const std::uint8_t* pending_data_ = nullptr;
     CaptureFormat format_ = CaptureFormat::Unknown;
     std::uint32_t snaplen_ = 0;

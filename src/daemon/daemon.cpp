@@ -51,6 +51,7 @@
 #include "daemon/progress.hpp"
 #include "daemon/run.hpp"
 #include "daemon/signals.hpp"
+#include "daemon/start_checks.hpp"
 #include "daemon/stats_reporter.hpp"
 #include "output/rotating_csv_writer.hpp"
 
@@ -104,7 +105,8 @@ void log_final_stats(spdlog::logger& log, StatsSnapshot s, const PipelineResult*
                      double seconds) {
     log.info("total packets processed: {}", s.packets);
     log.info("valid flow packets: {}", s.packets - std::min(s.packets, s.decode_errors));
-    // After a drain the tables are empty: the flows that were open are the drained ones. A
+    // After a drain the tables are empty: the flows that were open are the drained ones
+    // (flow.ended_drain; fixed's torn-down connections, written too, are counted apart). A
     // fast stop leaves them in the tables, unwritten.
     log.info("active flows at end of input: {}",
              result != nullptr ? result->flow.ended_drain : s.flows_active);
@@ -131,11 +133,15 @@ void flush_logs() noexcept {
 /// them to exit statuses; everything after the start is reported in the result.
 int run(const CliResult& cli) {
     const config::DaemonConfig& cfg = cli.config;
+    check_start_config(cfg, cli.origins);
     setup_logging(cfg.logging);
     if (cli.batch.enabled) {
         return run_batch(cli);
     }
     const auto log = get_logger("daemon");
+    for (const std::string& warning : ignored_settings(cfg, cli.origins)) {
+        log->warn("{}", warning);
+    }
     const auto capture_log = get_logger("capture");
     const bool interactive = cli.config_path.empty();
 
@@ -226,9 +232,16 @@ int run(const CliResult& cli) {
                 "open are not written");
             session.request_fast_stop();
         }
-        if (signals.take_rotate_request() && cfg.output.file.empty()) {
-            log->info("SIGHUP: closing the current output file");
-            session.request_rotate();
+        if (signals.take_rotate_request()) {
+            if (cfg.output.file.empty()) {
+                log->info("SIGHUP: closing the current output file");
+                session.request_rotate();
+            } else {
+                log->warn(
+                    "SIGHUP ignored: writing the single file {} (output.file, -o), which "
+                    "is renamed only at the end; rotation needs rotating files",
+                    cfg.output.file);
+            }
         }
         if (fast && session.writer_thread().finished() && !fast_deadline) {
             fast_deadline = Clock::now() + kFastStopGrace;
@@ -325,6 +338,16 @@ int daemon_main(int argc, char** argv) {
             std::fputs(cli.text.c_str(), stdout);
             return kExitOk;
         case CliAction::CheckConfig:
+            // What the start checks without opening a capture handle, the check checks too.
+            try {
+                check_start_config(cli.config, cli.origins);
+            } catch (const config::ConfigError& e) {
+                std::fprintf(stderr, "%s\n", e.what());
+                return kExitConfig;
+            }
+            for (const std::string& warning : ignored_settings(cli.config, cli.origins)) {
+                std::fprintf(stderr, "flowmeterd: warning: %s\n", warning.c_str());
+            }
             std::fputs(config::to_yaml(cli.config).c_str(), stdout);
             return kExitOk;
         case CliAction::ListInterfaces:

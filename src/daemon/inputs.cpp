@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "daemon/inputs.hpp"
 
+#include <fmt/format.h>
+
 #include "capture/capture_error.hpp"
 
 namespace fm::daemon {
@@ -10,6 +12,17 @@ Inputs::Inputs(const config::CaptureConfig& cfg) : source_(cfg.source) {
         case config::CaptureSource::PcapFile:
             for (const std::string& path : cfg.files) {
                 auto reader = std::make_unique<capture::CaptureFileReader>(path);
+                if (reader->is_open() && !cfg.bpf_filter.empty()) {
+                    // check_start_config() compiled it for this file already; a file that
+                    // changed since is reported the same way.
+                    const std::string error = reader->set_filter(cfg.bpf_filter);
+                    if (!error.empty()) {
+                        throw capture::CaptureError(
+                            capture::CaptureError::Kind::Config,
+                            fmt::format("capture.bpf_filter: \"{}\" for {}: {}", cfg.bpf_filter,
+                                        path, error));
+                    }
+                }
                 if (reader->is_open()) {
                     files_.push_back(std::move(reader));
                 } else {
@@ -92,6 +105,13 @@ std::uint64_t Inputs::drops() const {
 
 NamedCounters Inputs::named_counters() const {
     NamedCounters out;
+    std::uint64_t filtered = 0;
+    for (const auto& f : files_) {
+        filtered += f->filtered_out();
+    }
+    if (filtered != 0) {
+        add_counter(out, "capture.bpf_filtered", filtered);
+    }
     for (const auto& p : pcap_) {
         for (auto& [name, value] : p->named_counters()) {
             add_counter(out, name, value);

@@ -33,6 +33,7 @@ FlowEngine::FlowEngine(const config::FlowConfig& config, features::RowSink& sink
       compat_(features::compat_for(config.profile)),
       flow_timeout_us_(config.flow_timeout_us),
       activity_timeout_us_(config.activity_timeout_us),
+      idle_timeout_us_(config.idle_timeout_us),
       sink_(sink),
       table_(capacity),
       states_(table_.capacity()),
@@ -161,6 +162,15 @@ void FlowEngine::process_packet(const CicPacket& p, std::uint64_t hash) noexcept
     const std::uint32_t idx =
         table_.find(hash, [&](std::uint32_t i) { return matches(states_[i].f, p); });
     if (idx == FlowTable::kNone) {
+        create_flow(p, hash);
+        return;
+    }
+    if (idle_timeout_us_ > 0 && p.ts_us - states_[idx].f.last_seen > idle_timeout_us_) {
+        // flow.idle_timeout_s (not a behaviour of the reference): the silence ended the flow
+        // before this packet, which starts a new one in its own direction. Decided by the
+        // flow's own packet times only, as expire() decides it, so any number of workers and
+        // any expiry schedule give the same rows.
+        close_flow(idx, EndReason::Idle);
         create_flow(p, hash);
         return;
     }
@@ -374,7 +384,15 @@ void FlowEngine::end_flow(std::uint32_t idx, EndReason reason) noexcept {
             ++counters_.ended_new_connection;
             break;
         case EndReason::Drain:
-            ++counters_.ended_drain;
+            // What the fixed profile keeps after a teardown (§3.3) is not an open connection.
+            if (s.f.tcp_state == TcpState::ReadyForTermination) {
+                ++counters_.ended_drain_torn_down;
+            } else {
+                ++counters_.ended_drain;
+            }
+            break;
+        case EndReason::Expired:
+            ++counters_.expired_timeout;
             break;
         case EndReason::Idle:
             ++counters_.expired_idle;
@@ -463,13 +481,23 @@ void FlowEngine::expire(Micros now) noexcept {
         const auto i = static_cast<std::uint32_t>(expire_cursor_);
         expire_cursor_ = expire_cursor_ + 1 == n ? 0 : expire_cursor_ + 1;
         FlowState& s = states_[i];
-        if (s.status != Status::Live || now - s.f.last_seen <= flow_timeout_us_) {
+        if (s.status == Status::Free) {
+            continue;
+        }
+        const Micros silent = now - s.f.last_seen;
+        if (idle_timeout_us_ > 0 && silent > idle_timeout_us_) {
+            // Every later packet of this flow comes after the idle timeout and starts a new
+            // flow (process_packet): the row is final and nothing needs to be remembered.
+            close_flow(i, EndReason::Idle);
+            continue;
+        }
+        if (s.status != Status::Live || silent <= flow_timeout_us_) {
             continue;
         }
         // Every later packet of this flow lies beyond the active timeout: the row is final.
         // The entry stays as a stub: a later packet inherits its direction (v4, cic2018,
         // fixed TCP) or at least its key's Flow ID orientation (fixed, §3.3).
-        end_flow(i, EndReason::Idle);
+        end_flow(i, EndReason::Expired);
     }
     flush_rows();
 }

@@ -32,7 +32,17 @@
 namespace fm::flow {
 
 /// Why a flow ends; decides the counter and whether the reference writes it.
-enum class EndReason : std::uint8_t { Timeout, FinRst, NewConnection, Drain, Idle, Evicted };
+/// Timeout: a packet after the active timeout; Expired: expire() found the active timeout
+/// certainly passed; Idle: flow.idle_timeout_s of silence (at a packet or in expire()).
+enum class EndReason : std::uint8_t {
+    Timeout,
+    FinRst,
+    NewConnection,
+    Drain,
+    Expired,
+    Idle,
+    Evicted
+};
 
 class FlowEngine {
 public:
@@ -54,6 +64,9 @@ public:
     /// the same flow needs (the direction to inherit, §3.2) is remembered, so calling expire()
     /// never changes the set of rows. `now` is packet time: it must not exceed the time stamps
     /// of packets processed afterwards (live capture: a coarse clock minus the capture delay).
+    /// With an idle timeout (flow.idle_timeout_s > 0) it also ends, and forgets, the flows
+    /// silent for longer than that: process_packet() ends them the same way when their next
+    /// packet comes, so again the rows do not depend on when expire() runs.
     /// Bounded work per call: inspects at most a fixed number of table entries.
     void expire(Micros now) noexcept;
 
@@ -132,6 +145,7 @@ private:
     const features::CicCompat& compat_;
     Micros flow_timeout_us_;
     Micros activity_timeout_us_;
+    Micros idle_timeout_us_;  ///< 0 = off (the references have no idle timeout)
     features::RowSink& sink_;
 
     FlowTable table_;

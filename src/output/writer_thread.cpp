@@ -128,16 +128,45 @@ void WriterThread::hold(RowChunk&& chunk) {
     if (chunk.rows == 0 && chunk.text.empty()) {
         return;
     }
+    if (!waiting_.empty() || held_bytes_ + chunk.text.size() > opt_.hold_max_bytes) {
+        waiting_.push_back(std::move(chunk));
+        if (!hold_full_) {
+            hold_full_ = true;
+            full_since_ = std::chrono::steady_clock::now();
+            counters_.hold_full.fetch_add(1, std::memory_order_relaxed);
+            output_log()->warn(
+                "output: hold buffer full: {} rows ({} bytes) held, limit {} bytes "
+                "(output.hold_max_bytes); no more rows are taken until the output works again, "
+                "producers wait",
+                counters_.rows_held_now.load(std::memory_order_relaxed), held_bytes_,
+                opt_.hold_max_bytes);
+        }
+        return;
+    }
+    keep(std::move(chunk));
+}
+
+void WriterThread::keep(RowChunk&& chunk) {
     counters_.rows_held_io.fetch_add(chunk.rows, std::memory_order_relaxed);
     held_bytes_ += chunk.text.size();
     held_.push_back(std::move(chunk));
     counters_.rows_held_now.fetch_add(held_.back().rows, std::memory_order_relaxed);
     counters_.bytes_held_now.store(held_bytes_, std::memory_order_relaxed);
-    if (held_bytes_ >= opt_.hold_max_bytes) {
-        output_log()->warn(
-            "output: {} bytes of rows held, the limit (output.hold_max_bytes): no more rows are "
-            "taken until the output works again; producers wait",
-            held_bytes_);
+    if (held_bytes_ > counters_.bytes_held_peak.load(std::memory_order_relaxed)) {
+        counters_.bytes_held_peak.store(held_bytes_, std::memory_order_relaxed);
+    }
+}
+
+void WriterThread::refill_hold() {
+    while (!waiting_.empty() && held_bytes_ + waiting_.front().text.size() <= opt_.hold_max_bytes) {
+        RowChunk c = std::move(waiting_.front());
+        waiting_.pop_front();
+        keep(std::move(c));
+    }
+    if (waiting_.empty() && hold_full_) {
+        hold_full_ = false;
+        output_log()->info("output: hold buffer below its limit again after {:.1f} s",
+                           seconds_since(full_since_));
     }
 }
 
@@ -146,7 +175,7 @@ void WriterThread::consume(RowChunk&& chunk) {
         return;  // a wake-up (wake()), not rows
     }
     counters_.chunks.fetch_add(1, std::memory_order_relaxed);
-    if (!held_.empty()) {
+    if (backlog()) {
         hold(std::move(chunk));  // keep the order: nothing overtakes held rows
         return;
     }
@@ -166,7 +195,32 @@ void WriterThread::consume(RowChunk&& chunk) {
 }
 
 bool WriterThread::flush_held(bool final_attempt) {
-    while (!held_.empty()) {
+    for (;;) {
+        refill_hold();
+        if (held_.empty()) {
+            if (waiting_.empty()) {
+                break;
+            }
+            // A single chunk larger than the whole hold buffer: written from where it waits.
+            RowChunk& front = waiting_.front();
+            const WriteStatus st = writer_.write_rows(front.text, front.rows);
+            counters_.rows_written.fetch_add(st.rows, std::memory_order_relaxed);
+            counters_.bytes_written.fetch_add(st.bytes, std::memory_order_relaxed);
+            counters_.files_closed.store(writer_.files_closed(), std::memory_order_relaxed);
+            front.text.erase(0, st.bytes);
+            front.rows -= static_cast<std::uint32_t>(st.rows);
+            if (front.text.empty()) {
+                waiting_.pop_front();
+            }
+            if (st.error != 0) {
+                report_error(st.error);
+                if (!final_attempt) {
+                    next_retry_ = std::chrono::steady_clock::now() + opt_.retry_interval;
+                }
+                return false;
+            }
+            continue;
+        }
         RowChunk& front = held_.front();
         const WriteStatus st = writer_.write_rows(front.text, front.rows);
         counters_.rows_written.fetch_add(st.rows, std::memory_order_relaxed);
@@ -222,7 +276,7 @@ void WriterThread::report_error(int error) {
 }
 
 void WriterThread::report_recovery() {
-    if (!failing_ || !held_.empty()) {
+    if (!failing_ || backlog()) {
         return;
     }
     failing_ = false;
@@ -248,11 +302,15 @@ void WriterThread::finish(bool fast) {
                 consume(std::move(buf[i]));
             }
         }
-        if (!held_.empty()) {
+        if (backlog()) {
             std::uint64_t lost = 0;
             for (const RowChunk& c : held_) {
                 lost += c.rows;
             }
+            for (const RowChunk& c : waiting_) {
+                lost += c.rows;
+            }
+            waiting_.clear();
             counters_.rows_lost.fetch_add(lost, std::memory_order_relaxed);
             output_log()->error("output: fast stop with the output failing ({}): {} rows lost",
                                 writer_.last_error(), lost);
@@ -305,13 +363,16 @@ void WriterThread::run() {
             counters_.files_closed.store(writer_.files_closed(), std::memory_order_relaxed);
         }
         auto now = std::chrono::steady_clock::now();
-        if (!held_.empty() && now >= next_retry_) {
+        if (backlog() && now >= next_retry_) {
             flush_held(false);
         }
 
         std::size_t n = 0;
-        if (held_bytes_ < opt_.hold_max_bytes) {
+        if (waiting_.empty()) {
             auto timeout = opt_.poll_interval;
+            // While rows are held, one chunk at a time: a chunk that does not fit then stops
+            // the draining at once.
+            const std::size_t bulk = held_.empty() ? kBulk : 1;
             if (!held_.empty()) {
                 timeout = std::clamp(
                     std::chrono::duration_cast<std::chrono::milliseconds>(next_retry_ - now),
@@ -322,7 +383,7 @@ void WriterThread::run() {
                 timeout = std::chrono::milliseconds(0);
             }
             tsan_queue_acquire(&queue_);
-            n = queue_.wait_dequeue_bulk_timed(tok, buf.begin(), kBulk, timeout);
+            n = queue_.wait_dequeue_bulk_timed(tok, buf.begin(), bulk, timeout);
             tsan_queue_release(&queue_);
             for (std::size_t i = 0; i < n; ++i) {
                 consume(std::move(buf[i]));
@@ -343,7 +404,7 @@ void WriterThread::run() {
                 report_recovery();
             }
         }
-        if (mode == StopMode::Graceful && n == 0 && held_.empty() && queue_.size_approx() == 0) {
+        if (mode == StopMode::Graceful && n == 0 && !backlog() && queue_.size_approx() == 0) {
             finish(false);
             break;
         }

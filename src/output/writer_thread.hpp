@@ -6,9 +6,11 @@
 // Degraded mode: when a write fails (disk full, directory removed, permissions) the rows that
 // did not reach a file are held in memory in arrival order, counted (output.rows_held_io),
 // logged at warn at most once per log interval and retried every retry interval. Rows that
-// arrive meanwhile queue up behind them. Once hold_max_bytes are held the thread stops draining
+// arrive meanwhile queue up behind them. The hold buffer never holds more than hold_max_bytes:
+// a chunk that does not fit waits, still unwritten, with the rest of the bulk it came in (at
+// most kBulk chunks taken from the queue before the failure), and the thread stops draining
 // its queue; the queue fills and producers wait in push_rows() (backpressure: a finished row is
-// never dropped, STYLE decision 2).
+// never dropped, STYLE decision 2). Each such episode is logged once, with the figures.
 #pragma once
 
 #include <atomic>
@@ -126,6 +128,12 @@ private:
     void wake() noexcept;
     void consume(RowChunk&& chunk);
     void hold(RowChunk&& chunk);
+    /// Puts a chunk into the hold buffer (the caller made sure it fits).
+    void keep(RowChunk&& chunk);
+    /// Moves waiting chunks into the hold buffer while they fit; ends a full episode.
+    void refill_hold();
+    /// Chunks taken from the queue and not yet written: held or waiting.
+    bool backlog() const noexcept { return !held_.empty() || !waiting_.empty(); }
     bool flush_held(bool final_attempt);
     void report_error(int error);
     void report_recovery();
@@ -145,7 +153,12 @@ private:
 
     // Owned by the writer thread.
     std::deque<RowChunk> held_;
-    std::uint64_t held_bytes_ = 0;
+    std::uint64_t held_bytes_ = 0;  ///< never more than opt_.hold_max_bytes
+    /// Taken from the queue after the held rows but not fitting the hold buffer: written after
+    /// them, in order; while any waits, nothing more is taken from the queue.
+    std::deque<RowChunk> waiting_;
+    std::chrono::steady_clock::time_point full_since_{};
+    bool hold_full_ = false;  ///< a full episode is under way (logged once)
     std::chrono::steady_clock::time_point next_retry_{};
     std::chrono::steady_clock::time_point next_log_{};
     std::chrono::steady_clock::time_point failing_since_{};

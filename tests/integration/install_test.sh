@@ -46,12 +46,13 @@ $sysusersdir/flowmeterd.conf
 $tmpfilesdir/flowmeterd.conf
 $sysconfdir/flowmeter.yaml
 $docdir/README.md
+$docdir/bench/README.md
 $docdir/flowmeter.yaml
 $docdir/flowmeterd-dpdk.conf
 $docdir/flowmeterd-metrics.conf"
-for doc in "$root"/docs/*.md; do
+for doc in "$root"/docs/*.md "$root"/docs/img/*; do
     expected="$expected
-$docdir/$(basename "$doc")"
+$docdir/docs/${doc#"$root"/docs/}"
 done
 if [ "$man_built" = yes ]; then
     expected="$expected
@@ -69,8 +70,16 @@ echo "ok: $(wc -l < "$work/installed") files at their paths"
 # ---- contents ------------------------------------------------------------------------------------
 [ -x "$dest$bindir/flowmeterd" ] || fail "$bindir/flowmeterd is not executable"
 "$dest$bindir/flowmeterd" --version > /dev/null || fail "installed flowmeterd --version"
-for doc in "$root"/docs/*.md "$root/README.md"; do
-    cmp -s "$doc" "$dest$docdir/$(basename "$doc")" || fail "$docdir/$(basename "$doc") differs"
+cmp -s "$root/README.md" "$dest$docdir/README.md" || fail "$docdir/README.md differs"
+for doc in "$root"/docs/*.md; do
+    cmp -s "$doc" "$dest$docdir/docs/$(basename "$doc")" || fail "$docdir/docs/$(basename "$doc") differs"
+done
+# Every relative link of an installed page resolves in the installed tree.
+for page in $(cd "$dest$docdir" && find . -name '*.md'); do
+    for target in $(grep -o '](\([^)#:]*\))' "$dest$docdir/$page" | sed 's/^](\(.*\))$/\1/'); do
+        [ -e "$dest$docdir/$(dirname "$page")/$target" ] ||
+            fail "$docdir/$page links to $target, which is not installed"
+    done
 done
 cmp -s "$root/config/flowmeter.yaml" "$dest$docdir/flowmeter.yaml" ||
     fail "the example configuration differs from config/flowmeter.yaml"

@@ -149,5 +149,33 @@ TEST(ShardInvariance, LargeGeneratedCapture) {
     });
 }
 
+TEST(ShardInvariance, IdleTimeoutAnyWorkerCount) {
+    // flow.idle_timeout_s ends flows by the packet times of their own packets only: the rows
+    // stay the same for any number of workers (generated traffic has gaps of seconds inside
+    // its flows, so many flows split).
+    flowgen::TrafficConfig traffic;
+    traffic.seed = 20240607;
+    traffic.flows = kThreadSanitizer ? 1'000 : 5'000;
+    traffic.concurrency = 500;
+    traffic.duration_s = 60;
+    const std::vector<std::uint8_t> pcap =
+        flowgen::generate_pcap(traffic, flowgen::TsPrecision::Micro, nullptr);
+    config::DaemonConfig cfg;
+    cfg.flow.idle_timeout_us = kMicrosPerSecond / 2;
+    const auto open_source = [&pcap] {
+        return std::make_unique<capture::CaptureFileReader>(
+            std::span<const std::uint8_t>(pcap.data(), pcap.size()), "generated");
+    };
+    for (const Profile profile : kAllProfiles) {
+        config::DaemonConfig probe = cfg;
+        probe.flow.profile = profile;
+        probe.flow.max_flows = 1u << 16;
+        auto source = open_source();
+        const Rows r = reference_run(probe, *source);
+        EXPECT_GT(r.flow.expired_idle, 0U) << to_string(profile) << ": no flow went idle";
+    }
+    check_invariance("generated, idle timeout 0.5 s", cfg, open_source);
+}
+
 }  // namespace
 }  // namespace fm::pipeline_test

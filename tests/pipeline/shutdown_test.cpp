@@ -66,7 +66,8 @@ void read_rows_until_done(output::RowQueue& rows, const std::atomic<bool>& done,
 /// emitted (the others are the single-packet flows the profile suppresses).
 void expect_every_flow_accounted(const flow::FlowCounters& c) {
     EXPECT_EQ(c.flows_created, c.ended_timeout + c.ended_fin_rst + c.ended_new_connection +
-                                   c.ended_drain + c.expired_idle + c.evicted_table_full);
+                                   c.ended_drain + c.ended_drain_torn_down + c.expired_timeout +
+                                   c.expired_idle + c.evicted_table_full);
     EXPECT_EQ(c.rows_emitted, c.flows_created - c.dropped_single_packet);
 }
 

@@ -77,7 +77,8 @@ private:
 };
 
 struct Harness {
-    explicit Harness(bool clock) {
+    explicit Harness(bool clock, Micros idle_timeout_us = 0) {
+        flow_cfg.idle_timeout_us = idle_timeout_us;
         options.table_capacity = 1024;
         options.expire_with_clock = clock;
         options.expire_lag_us = 2 * kMicrosPerSecond;
@@ -171,6 +172,28 @@ TEST(FlowWorker, IdleClockEndsTimedOutFlowsBeforeEndOfInput) {
     EXPECT_EQ(h.worker->final_counters().rows_emitted, 1U) << "the row must not repeat at drain";
     EXPECT_EQ(h.flushed_rows.load(), 1U);
     EXPECT_FALSE(h.wrong_thread.load());
+}
+
+TEST(FlowWorker, IdleTimeoutEndsFlowsWhileTheLinkIsSilent) {
+    // flow.idle_timeout_s 3 s, live: no packet comes after the flow's two, and the clock alone
+    // ends it once 3 s (plus the 2 s expiry lag) have passed, long before the flow timeout.
+    Harness h(true, 3 * kMicrosPerSecond);
+    ASSERT_EQ(h.setup_error, "");
+    h.send({udp(kT0, 1, false), udp(kT0 + 1000, 1, true)});
+    ASSERT_TRUE(h.eventually([&] { return h.counters.packets.load() == 2; }));
+    // Two expiry rounds: the worker has paired the packet time with the clock.
+    std::uint64_t calls = h.counters.expire_calls.load();
+    ASSERT_TRUE(h.eventually([&] { return h.counters.expire_calls.load() >= calls + 2; }));
+    g_fake_mono.fetch_add(4 * kMicrosPerSecond);  // 4 s - 2 s lag = 2 s of silence: too soon
+    calls = h.counters.expire_calls.load();
+    ASSERT_TRUE(h.eventually([&] { return h.counters.expire_calls.load() >= calls + 2; }));
+    EXPECT_EQ(h.flushed_rows.load(), 0U);
+    g_fake_mono.fetch_add(2 * kMicrosPerSecond);  // 4 s of silence behind the lag
+    EXPECT_TRUE(h.eventually([&] { return h.flushed_rows.load() == 1; }));
+    h.finish();
+    EXPECT_EQ(h.worker->final_counters().expired_idle, 1U);
+    EXPECT_EQ(h.worker->final_counters().ended_drain, 0U);
+    EXPECT_EQ(h.worker->final_counters().rows_emitted, 1U);
 }
 
 TEST(FlowWorker, CaptureFilesNeverReadTheClock) {

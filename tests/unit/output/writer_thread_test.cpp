@@ -213,9 +213,13 @@ TEST(WriterThread, BackpressureWhenTheHoldBufferIsFull) {
         }
     });
     // the writer holds up to the bound, then stops taking; the queue fills; the producer waits
-    ASSERT_TRUE(eventually([&] { return wt.stats().bytes_held_now >= opt.hold_max_bytes; }));
+    ASSERT_TRUE(eventually([&] { return wt.stats().hold_full == 1; }));
     std::this_thread::sleep_for(100ms);  // the bulk being consumed when the bound was hit
     const WriterStats at_bound = wt.stats();
+    // Held exactly up to the bound: the next chunk (4 rows) would not have fitted.
+    EXPECT_LE(at_bound.bytes_held_now, opt.hold_max_bytes);
+    EXPECT_GT(at_bound.bytes_held_now + chunk(0, 0, 4).text.size() * 2, opt.hold_max_bytes);
+    EXPECT_EQ(at_bound.bytes_held_peak, at_bound.bytes_held_now);
     const int stuck_at = pushed.load();
     std::this_thread::sleep_for(200ms);
     EXPECT_EQ(pushed.load(), stuck_at) << "producer was not held back";
@@ -231,7 +235,51 @@ TEST(WriterThread, BackpressureWhenTheHoldBufferIsFull) {
     EXPECT_EQ(s.rows_written, static_cast<std::uint64_t>(kChunks * 4));
     EXPECT_EQ(s.rows_lost, 0u);
     EXPECT_GE(s.rows_held_io, at_bound.rows_held_io);
+    EXPECT_LE(s.bytes_held_peak, opt.hold_max_bytes) << "held more than output.hold_max_bytes";
+    EXPECT_EQ(s.hold_full, 1u) << "one episode, reported once";
     EXPECT_EQ(read_rows(dir.path()).at(0), iota(kChunks * 4));
+}
+
+TEST(WriterThread, NeverHoldsMoreThanTheLimitWhateverTheChunkSizes) {
+    // Chunks of 1..9 rows: the limit is never a multiple of what arrives, and a failure in the
+    // middle of a bulk leaves the rest of the bulk to fit or wait.
+    TempDir dir;
+    RotatingCsvWriter writer(out_cfg(dir.path()), kHeader);
+    WriterThreadOptions opt = fast_options();
+    opt.hold_max_bytes = 1237;
+    auto queue = make_row_queue(1);
+    WriterThread wt(*queue, writer, opt);
+    writer.inject_write_error_for_test(ENOSPC, 500);  // fails after 500 bytes of rows
+    wt.start();
+    int rows = 0;
+    std::thread producer([&] {
+        moodycamel::ProducerToken tok(*queue);
+        for (int c = 0; c < 3000; ++c) {
+            const int n = 1 + c % 9;
+            ASSERT_TRUE(push_rows(*queue, tok, chunk(0, rows, n)));
+            rows += n;
+        }
+    });
+    std::uint64_t most = 0;
+    ASSERT_TRUE(eventually([&] {
+        most = std::max(most, wt.stats().bytes_held_now);
+        return wt.stats().hold_full == 1;
+    }));
+    for (int i = 0; i < 50; ++i) {
+        most = std::max(most, wt.stats().bytes_held_now);
+        std::this_thread::sleep_for(2ms);
+    }
+    EXPECT_LE(most, opt.hold_max_bytes);
+    EXPECT_GT(wt.stats().bytes_held_peak, opt.hold_max_bytes - 9 * 12)
+        << "stopped well before the limit";
+    writer.inject_write_error_for_test(0);
+    producer.join();
+    wt.stop();
+    const WriterStats s = wt.stats();
+    EXPECT_LE(s.bytes_held_peak, opt.hold_max_bytes);
+    EXPECT_EQ(s.hold_full, 1u);
+    EXPECT_EQ(s.rows_lost, 0u);
+    EXPECT_EQ(read_rows(dir.path()).at(0), iota(rows));
 }
 
 TEST(WriterThread, RequestRotateStartsANewFile) {
