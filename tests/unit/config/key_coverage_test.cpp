@@ -79,6 +79,8 @@ constexpr KeyCase kCases[] = {
     {"logging.level", "logging:\n  level: debug\n", "level", "tests/unit/daemon/cli_test.cpp"},
     {"logging.target", "logging:\n  target: stderr\n", "target", "tests/daemon/settings_test.cpp"},
     {"logging.stats_interval_s", "logging:\n  stats_interval_s: 5\n", "stats_interval_s", "tests/daemon/live_daemon_test.cpp"},
+    {"metrics.listen", "metrics:\n  listen: \"127.0.0.1:9464\"\n", "listen", "tests/daemon/metrics_daemon_test.cpp"},
+    {"labels", "labels:\n  - label: Attack\n    protocol: tcp\n", "labels", "tests/integration/labels_test.cpp"},
 };
 // clang-format on
 
