@@ -132,6 +132,8 @@ struct OutputConfig {
     /// when this many bytes are held the writer stops draining its queue (backpressure).
     std::uint64_t hold_max_bytes = 64ull << 20;
     bool fsync = true;  ///< fsync a file before it is renamed to .csv
+    /// Permission bits of every output file, exactly (the umask does not narrow them).
+    std::uint32_t file_mode = 0640;
 
     bool operator==(const OutputConfig&) const = default;
 };
@@ -144,6 +146,15 @@ struct LoggingConfig {
     bool operator==(const LoggingConfig&) const = default;
 };
 
+/// Least privilege without systemd: the account the daemon switches to once its capture
+/// handles and output are open (daemon/privileges.hpp). Empty user: no switch.
+struct SecurityConfig {
+    std::string user;
+    std::string group;  ///< empty: the user's primary group
+
+    bool operator==(const SecurityConfig&) const = default;
+};
+
 struct DaemonConfig {
     CaptureConfig capture;
     DecodeConfig decode;
@@ -151,6 +162,7 @@ struct DaemonConfig {
     FlowConfig flow;
     OutputConfig output;
     LoggingConfig logging;
+    SecurityConfig security;
 
     bool operator==(const DaemonConfig&) const = default;
 };
