@@ -82,6 +82,15 @@ std::vector<std::string> rows_on_disk(const std::string& dir, int& cut_files) {
     return rows;
 }
 
+bool has_partial(const std::string& dir) {
+    for (const std::string& name : list_dir(dir)) {
+        if (ends_with(name, ".partial")) {
+            return true;
+        }
+    }
+    return false;
+}
+
 std::size_t count_complete(const std::string& dir) {
     std::size_t n = 0;
     for (const std::string& name : list_dir(dir)) {
@@ -126,6 +135,7 @@ TEST(DaemonCrash, KillNineLosesNoCompletedRow) {
     const std::string out = dir.file("out");
     RowCounts seen_after_kills;
     std::vector<std::string> logs;
+    bool partial_left = false;  // the last kill left a .partial file
     for (int i = 0; i < kParts; ++i) {
         const std::string cfg = write_config(dir, parts[static_cast<std::size_t>(i)], out);
         const std::string log = dir.file("run-" + std::to_string(i) + ".log");
@@ -141,13 +151,15 @@ TEST(DaemonCrash, KillNineLosesNoCompletedRow) {
             status = wait_exit(d.pid, std::chrono::seconds(120));
             ASSERT_EQ(status, -100 - SIGKILL) << "the rotation seam did not fire\n" << slurp(log);
         } else if (i < kParts - 1) {
-            // Rows are flowing: kill after a few (run 1) or many (run 2) new files.
+            // Rows are flowing: kill after a few (run 1) or many (run 2) new files, while a file
+            // is being written.
             const std::size_t wait_files = i == 1 ? 2 : 9;
             bool exited = false;
             wait_for(
                 [&] {
                     exited = exited || has_exited(d.pid, status);
-                    return exited || count_complete(out) >= before + wait_files;
+                    return exited ||
+                           (count_complete(out) >= before + wait_files && has_partial(out));
                 },
                 std::chrono::seconds(120), std::chrono::milliseconds(1));
             ASSERT_FALSE(exited) << "run " << i << " ended before the kill\n" << slurp(log);
@@ -169,9 +181,13 @@ TEST(DaemonCrash, KillNineLosesNoCompletedRow) {
         }
         if (i > 0) {
             const std::string text = slurp(log);
-            EXPECT_NE(text.find("crash recovery in"), std::string::npos)
-                << "run " << i << " did not report its recovery\n"
+            EXPECT_EQ(text.find("crash recovery in") != std::string::npos, partial_left)
+                << "run " << i << ": recovery reported or not as the files on disk say\n"
                 << text;
+        }
+        partial_left = has_partial(out);
+        if (i < kParts - 1) {
+            EXPECT_TRUE(partial_left) << "kill " << i + 1 << " left no file being written";
         }
     }
     // The first kill came after the fsync of the third file and before its rename: the next
