@@ -2,7 +2,9 @@
 // Writes formatted CSV rows to files that consumers can trust: a file is written as
 // PREFIX-YYYYmmddTHHMMSSZ-N.csv.partial and renamed atomically to .csv once it is complete
 // (rotation by size, age or rows, whichever comes first; SIGHUP; shutdown). Every file starts
-// with the header. Runs on the writer thread only (O, see writer_thread.hpp); not thread-safe,
+// with the header. Files are made relative to the opened directory, never through a link and
+// never over an existing name (dir_files.hpp), with exactly output.file_mode; partial files a
+// crash left are finished at construction (partial_recovery.hpp). Runs on the writer thread only (O, see writer_thread.hpp); not thread-safe,
 // except the fault hook.
 //
 // Errors after start (disk full, directory removed, permissions changed) never throw and never
