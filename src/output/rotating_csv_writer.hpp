@@ -4,8 +4,8 @@
 // (rotation by size, age or rows, whichever comes first; SIGHUP; shutdown). Every file starts
 // with the header. Files are made relative to the opened directory, never through a link and
 // never over an existing name (dir_files.hpp), with exactly output.file_mode; partial files a
-// crash left are finished at construction (partial_recovery.hpp). Runs on the writer thread only (O, see writer_thread.hpp); not thread-safe,
-// except the fault hook.
+// crash left are finished at construction (partial_recovery.hpp). Runs on the writer thread only
+// (O, see writer_thread.hpp); not thread-safe, except the fault hook.
 //
 // Errors after start (disk full, directory removed, permissions changed) never throw and never
 // lose rows: write_rows() reports how many whole rows reached the file and the errno that
