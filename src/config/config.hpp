@@ -133,6 +133,8 @@ struct OutputConfig {
     /// when this many bytes are held the writer stops draining its queue (backpressure).
     std::uint64_t hold_max_bytes = 64ull << 20;
     bool fsync = true;  ///< fsync a file before it is renamed to .csv
+    /// Permission bits of every output file, exactly (the umask does not narrow them).
+    std::uint32_t file_mode = 0640;
 
     bool operator==(const OutputConfig&) const = default;
 };
@@ -152,6 +154,15 @@ struct MetricsConfig {
     bool operator==(const MetricsConfig&) const = default;
 };
 
+/// Least privilege without systemd: the account the daemon switches to once its capture
+/// handles and output are open (daemon/privileges.hpp). Empty user: no switch.
+struct SecurityConfig {
+    std::string user;
+    std::string group;  ///< empty: the user's primary group
+
+    bool operator==(const SecurityConfig&) const = default;
+};
+
 struct DaemonConfig {
     CaptureConfig capture;
     DecodeConfig decode;
@@ -160,6 +171,7 @@ struct DaemonConfig {
     OutputConfig output;
     LoggingConfig logging;
     MetricsConfig metrics;
+    SecurityConfig security;
     /// Ordered labelling rules (`labels:`, --labels): the first that matches a flow gives its
     /// Label column, output.label the rest (docs/labelling.md).
     std::vector<LabelRule> labels;

@@ -21,6 +21,7 @@
 
 #include "config/listen_address.hpp"
 #include "config/label_rules_loader.hpp"
+#include "config/account.hpp"
 #include "config/pipeline_layout.hpp"
 
 namespace fm::config {
@@ -94,6 +95,7 @@ constexpr auto kSections = std::to_array<std::string_view>({
     "output.rotate",
     "logging",
     "metrics",
+    "security",
 });
 
 class Parser {
@@ -155,6 +157,27 @@ public:
         fail(n, key,
              fmt::format("expected {} integer, got {}",
                          std::is_signed_v<T> ? "an" : "a non-negative", kind(n)));
+    }
+
+    /// Permission bits as octal digits ("0640", "640"); only the rwx bits of user, group and
+    /// others (no setuid, setgid or sticky bit on a data file).
+    std::uint32_t octal_mode(const YAML::Node& n, std::string_view key) const {
+        if (n.IsScalar()) {
+            const std::string& s = n.Scalar();
+            std::uint32_t v = 0;
+            auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 8);
+            if (ec == std::errc{} && end == s.data() + s.size() && !s.empty() && s.size() <= 5) {
+                if (v > 0777) {
+                    fail(n, key,
+                         fmt::format("{} sets bits beyond rwx (setuid, setgid, sticky): expected "
+                                     "0000 to 0777",
+                                     s));
+                }
+                return v;
+            }
+        }
+        fail(n, key,
+             fmt::format("expected permission bits in octal such as \"0640\", got {}", kind(n)));
     }
 
     Micros seconds(const YAML::Node& n, std::string_view key) const {
@@ -337,6 +360,15 @@ const auto kLeaves = std::to_array<Leaf>({
     }},
     {"output.fsync", [](Parser& p, const YAML::Node& n, std::string_view k) {
         p.cfg().output.fsync = p.boolean(n, k);
+    }},
+    {"output.file_mode", [](Parser& p, const YAML::Node& n, std::string_view k) {
+        p.cfg().output.file_mode = p.octal_mode(n, k);
+    }},
+    {"security.user", [](Parser& p, const YAML::Node& n, std::string_view k) {
+        p.cfg().security.user = p.text(n, k);
+    }},
+    {"security.group", [](Parser& p, const YAML::Node& n, std::string_view k) {
+        p.cfg().security.group = p.text(n, k);
     }},
     {"logging.level", [](Parser& p, const YAML::Node& n, std::string_view k) {
         p.cfg().logging.level = p.text(n, k);
@@ -627,6 +659,25 @@ void validate(const DaemonConfig& c, const Origins& origins, const BuildFeatures
                     fmt::format("\"{}\" contains '/': it is a file name prefix, not a path",
                                 c.output.file_prefix));
         }
+        if (c.output.file_prefix == "." || c.output.file_prefix == "..") {
+            ck.fail("output.file_prefix",
+                    fmt::format("\"{}\" names a directory: it is a file name prefix",
+                                c.output.file_prefix));
+        }
+        for (const char ch : c.output.file_prefix) {
+            if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) {
+                ck.fail("output.file_prefix",
+                        "contains a control character (a line break, a tab, …): file names "
+                        "must be printable");
+            }
+        }
+    }
+    if ((c.output.file_mode & 0600) != 0600) {
+        ck.fail("output.file_mode",
+                fmt::format("{:04o} does not let the owner read and write the file: crash "
+                            "recovery at the next start opens it to cut a partial row (use at "
+                            "least 0600)",
+                            c.output.file_mode));
     }
     if (c.output.rotate_max_bytes != 0 && c.output.rotate_max_bytes < kMinRotateBytes) {
         ck.fail("output.rotate.max_bytes",
@@ -670,6 +721,21 @@ void validate(const DaemonConfig& c, const Origins& origins, const BuildFeatures
                     "this flowmeterd was built without the metrics endpoint (rebuild with "
                     "libmicrohttpd-dev installed, -Dmetrics=enabled)");
         }
+    }
+
+    // security
+    if (!c.security.group.empty() && c.security.user.empty()) {
+        ck.fail("security.group",
+                "needs security.user: flowmeterd switches user and group "
+                "together");
+    }
+    if (!c.security.user.empty() && !lookup_user(c.security.user)) {
+        ck.fail("security.user",
+                fmt::format("no user \"{}\" on this system (a name or a number)", c.security.user));
+    }
+    if (!c.security.group.empty() && !lookup_group(c.security.group)) {
+        ck.fail("security.group", fmt::format("no group \"{}\" on this system (a name or a number)",
+                                              c.security.group));
     }
 }
 
@@ -762,6 +828,7 @@ std::string to_yaml(const DaemonConfig& c) {
     str("label", c.output.label);
     num("hold_max_bytes", c.output.hold_max_bytes);
     flag("fsync", c.output.fsync);
+    str("file_mode", fmt::format("{:04o}", c.output.file_mode));
     e << YAML::EndMap;
 
     e << YAML::Key << "logging" << YAML::Value << YAML::BeginMap;
@@ -775,6 +842,10 @@ std::string to_yaml(const DaemonConfig& c) {
     e << YAML::EndMap;
     e << YAML::Key << "labels" << YAML::Value;
     emit_label_rules(e, c.labels);
+    e << YAML::Key << "security" << YAML::Value << YAML::BeginMap;
+    str("user", c.security.user);
+    str("group", c.security.group);
+    e << YAML::EndMap;
     e << YAML::EndMap;
     return std::string(e.c_str()) + "\n";
 }

@@ -48,6 +48,7 @@
 #include "daemon/logging.hpp"
 #include "daemon/metrics_endpoint.hpp"
 #include "daemon/notify.hpp"
+#include "daemon/privileges.hpp"
 #include "daemon/progress.hpp"
 #include "daemon/run.hpp"
 #include "daemon/signals.hpp"
@@ -129,6 +130,35 @@ void flush_logs() noexcept {
     }
 }
 
+/// After the capture handles and the output are open, before any pipeline thread: switch to
+/// security.user and give up every capability (daemon/privileges.hpp), then prove the output
+/// directory is still writable, since rotation creates new files there.
+void give_up_privileges(const config::DaemonConfig& cfg, const output::RotatingCsvWriter& writer,
+                        spdlog::logger& log, bool interactive) {
+    const PrivilegeState st = drop_privileges(cfg.security);
+    if (st.switched) {
+        log.info("running as {} from now on, with no capability", st.account);
+        if (const int e = writer.check_writable(); e != 0) {
+            throw output::OutputError(
+                fmt::format("output directory \"{}\": not writable by {}: {} (make it writable "
+                            "for that account, for example chown {} \"{}\")",
+                            writer.directory(), st.account,
+                            std::error_code(e, std::generic_category()).message(),
+                            cfg.security.user, writer.directory()),
+                e);
+        }
+    } else if (st.uid == 0) {
+        log.log(interactive ? spdlog::level::debug : spdlog::level::info,
+                "running as root with every capability: set security.user to switch to an "
+                "unprivileged account once capture and output are open");
+    } else if (st.caps_error != 0) {
+        log.info("running as {}; keeping its capabilities: giving them up was refused ({})",
+                 st.account, std::error_code(st.caps_error, std::generic_category()).message());
+    } else if (st.caps_cleared) {
+        log.debug("running as {}, with no capability", st.account);
+    }
+}
+
 /// A configured run (CliAction::Run). Startup errors are thrown to daemon_main, which maps
 /// them to exit statuses; everything after the start is reported in the result.
 int run(const CliResult& cli) {
@@ -174,6 +204,10 @@ int run(const CliResult& cli) {
             n_sources, workers, n_sources);
     }
     log->info("{}", session.pipeline().layout());
+    // No capability and no root from here on (security.user). Before the metrics endpoint,
+    // whose server threads would otherwise keep the capabilities (they are per thread): its
+    // port must then be one an unprivileged user may bind (1024 and above, as 9464).
+    give_up_privileges(cfg, session.writer(), *log, interactive);
     // Before the start, so that a busy address stops the run before any packet is read; it is
     // declared after the run, so it stops serving before the run is destroyed.
     const std::unique_ptr<MetricsEndpoint> metrics =
@@ -387,6 +421,9 @@ int daemon_main(int argc, char** argv) {
     } catch (const output::OutputError& e) {
         critical(e.what());
         return kExitCantCreate;
+    } catch (const PrivilegeError& e) {
+        critical(e.what());
+        return kExitNoPerm;
     } catch (const PipelineError& e) {
         critical(e.what());
         return kExitFailure;

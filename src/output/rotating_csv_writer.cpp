@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -15,13 +17,17 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include "common/compiler.hpp"
+#include "output/dir_files.hpp"
 #include "output/output_log.hpp"
+#include "output/output_names.hpp"
+#include "output/partial_recovery.hpp"
 
 namespace fm::output {
 
@@ -71,50 +77,45 @@ std::string utc_stamp(std::chrono::system_clock::time_point t) {
     return std::string(buf, n);
 }
 
-/// Parses "PREFIX-YYYYmmddTHHMMSSZ-N.csv"; returns false for any other name.
-bool parse_final_name(std::string_view name, std::string_view prefix, std::string& stamp,
-                      std::uint64_t& seq) {
-    constexpr std::string_view kExt = ".csv";
-    constexpr std::size_t kStampLen = 16;  // YYYYmmddTHHMMSSZ
-    if (name.size() <= prefix.size() + 1 + kStampLen + 1 + kExt.size() ||
-        name.substr(0, prefix.size()) != prefix || name[prefix.size()] != '-' ||
-        name.substr(name.size() - kExt.size()) != kExt) {
-        return false;
-    }
-    std::string_view rest = name.substr(prefix.size() + 1);
-    const std::string_view st = rest.substr(0, kStampLen);
-    for (std::size_t i = 0; i < kStampLen; ++i) {
-        const bool digit = st[i] >= '0' && st[i] <= '9';
-        const bool ok = i == 8 ? st[i] == 'T' : i == 15 ? st[i] == 'Z' : digit;
-        if (!ok) {
-            return false;
-        }
-    }
-    rest = rest.substr(kStampLen);
-    if (rest.empty() || rest[0] != '-') {
-        return false;
-    }
-    const std::string_view num = rest.substr(1, rest.size() - 1 - kExt.size());
-    if (num.empty() || num.size() > 9) {
-        return false;
-    }
-    std::uint64_t v = 0;
-    for (char c : num) {
-        if (c < '0' || c > '9') {
-            return false;
-        }
-        v = v * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    stamp = std::string(st);
-    seq = v;
-    return true;
+/// The last component of a path ("flows.csv" of "out/flows.csv").
+std::string base_name(const std::string& path) {
+    return fs::path(path).filename().string();
 }
 
-void fsync_directory(const std::string& dir) noexcept {
-    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        (void)::fsync(dfd);
-        ::close(dfd);
+/// Logs what the crash recovery at start did (see partial_recovery.hpp).
+void log_recovery(const std::vector<RecoveredFile>& done, const std::string& dir) {
+    std::uint64_t files = 0;
+    std::uint64_t rows = 0;
+    std::uint64_t cut = 0;
+    for (const RecoveredFile& r : done) {
+        switch (r.action) {
+            case RecoveredFile::Action::Renamed:
+                ++files;
+                rows += r.rows;
+                cut += r.bytes_cut;
+                output_log()->warn(
+                    "output: recovered {} left by an earlier run as {}: {} row(s) kept, {} "
+                    "byte(s) of a cut row removed{}",
+                    r.partial_name, r.final_name, r.rows, r.bytes_cut,
+                    r.nul ? " (the file ended in zero bytes: data lost before it reached disk)"
+                          : "");
+                break;
+            case RecoveredFile::Action::Removed:
+                cut += r.bytes_cut;
+                output_log()->warn(
+                    "output: removed {} left by an earlier run: it held no row ({} byte(s))",
+                    r.partial_name, r.bytes_cut);
+                break;
+            case RecoveredFile::Action::Skipped:
+                output_log()->warn("output: left {} as it is: {}", r.partial_name, r.error);
+                break;
+        }
+    }
+    if (!done.empty()) {
+        output_log()->info(
+            "output: crash recovery in {}: {} unfinished file(s) found, {} finished with {} "
+            "row(s), {} byte(s) of cut rows removed",
+            dir, done.size(), files, rows, cut);
     }
 }
 
@@ -132,6 +133,9 @@ RotatingCsvWriter::RotatingCsvWriter(const config::OutputConfig& cfg, std::strin
     : cfg_(cfg), header_(std::move(header)), clock_(std::move(clock)) {
     if (header_.empty() || header_.back() != '\n') {
         header_ += '\n';
+    }
+    if (const char* n = std::getenv("FM_TEST_CRASH_IN_ROTATION"); n != nullptr) {
+        crash_in_rotation_ = std::strtoull(n, nullptr, 10);
     }
     if (rotating()) {
         directory_ = cfg_.directory;
@@ -151,33 +155,48 @@ RotatingCsvWriter::RotatingCsvWriter(const config::OutputConfig& cfg, std::strin
     if (!fs::is_directory(directory_, ec)) {
         throw OutputError(fmt::format("{}: not a directory", what_dir), ENOTDIR);
     }
+    dirfd_ = open_directory(directory_);
+    if (dirfd_ < 0) {
+        throw OutputError(fmt::format("{}: cannot open: {}", what_dir, errno_text(-dirfd_)),
+                          -dirfd_);
+    }
+    struct stat dst {};
+    if (rotating() && ::geteuid() == 0 && ::fstat(dirfd_, &dst) == 0 && (dst.st_mode & S_IWOTH)) {
+        // Anyone could plant files there that root would then finish, rename and delete
+        // (crash recovery, keep_files), sticky bit or not.
+        ::close(dirfd_);
+        dirfd_ = -1;
+        throw OutputError(fmt::format("{}: writable by every user (mode {:04o}); flowmeterd does "
+                                      "not write there as root: use a directory only root or "
+                                      "security.user can write (chmod o-w)",
+                                      what_dir, dst.st_mode & 07777),
+                          EPERM);
+    }
     // access(W_OK) would not see a read-only mount or a ProtectSystem= sandbox in every case;
     // creating a file is the honest test.
-    const std::string probe = fmt::format("{}/.{}.probe.{}", directory_,
-                                          rotating() ? cfg_.file_prefix : "flowmeterd", getpid());
-    const int pfd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (pfd < 0) {
-        const int e = errno;
+    if (const int e = probe_writable(); e != 0) {
         throw OutputError(fmt::format("{}: not writable: {}", what_dir, errno_text(e)), e);
     }
-    ::close(pfd);
-    ::unlink(probe.c_str());
 
     if (rotating()) {
-        std::vector<std::string> leftovers;
-        for (const auto& entry : fs::directory_iterator(directory_, ec)) {
-            const std::string name = entry.path().filename().string();
-            if (name.starts_with(cfg_.file_prefix + "-") && name.ends_with(".csv.partial")) {
-                leftovers.push_back(name);
-            }
-        }
-        if (!leftovers.empty()) {
-            output_log()->warn(
-                "output: {} unfinished file(s) from an earlier run left as they are in {} "
-                "(first: {}); they may end in a cut row",
-                leftovers.size(), directory_, leftovers.front());
-        }
+        log_recovery(recover_partial_files(dirfd_, cfg_.file_prefix, cfg_.fsync), directory_);
         apply_retention();
+    }
+}
+
+int RotatingCsvWriter::probe_writable() const noexcept {
+    try {
+        const std::string probe =
+            fmt::format(".{}.probe.{}", rotating() ? cfg_.file_prefix : "flowmeterd", getpid());
+        const int pfd = create_exclusive(dirfd_, probe, 0600);
+        if (pfd < 0) {
+            return -pfd;
+        }
+        ::close(pfd);
+        ::unlinkat(dirfd_, probe.c_str(), 0);
+        return 0;
+    } catch (...) {
+        return ENOMEM;
     }
 }
 
@@ -187,6 +206,9 @@ RotatingCsvWriter::~RotatingCsvWriter() {
             output_log()->error("output: {}; rows stay in {}", last_error_, partial_path_);
             ::close(fd_);
         }
+    }
+    if (dirfd_ >= 0) {
+        ::close(dirfd_);
     }
 }
 
@@ -248,6 +270,15 @@ int RotatingCsvWriter::ensure_directory() noexcept {
     if (ec) {
         return fail(ec.value(), "create directory", directory_);
     }
+    // The directory may be a new one: files are made through a descriptor of the current one.
+    const int dfd = open_directory(directory_);
+    if (dfd < 0) {
+        return fail(-dfd, "open directory", directory_);
+    }
+    if (dirfd_ >= 0) {
+        ::close(dirfd_);
+    }
+    dirfd_ = dfd;
     return 0;
 }
 
@@ -262,27 +293,34 @@ int RotatingCsvWriter::open_file() noexcept {
         if (!rotating()) {
             final_path_ = cfg_.file;
             partial_path_ = cfg_.file + ".partial";
-            fd_ = ::open(partial_path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            final_name_ = base_name(final_path_);
+            partial_name_ = final_name_ + ".partial";
+            fd_ = open_single_partial();
             if (fd_ < 0 && errno == ENOENT && ensure_directory() == 0) {
-                fd_ = ::open(partial_path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                fd_ = open_single_partial();
             }
         } else {
             const std::string stamp = utc_stamp(clock_.wall());
             std::uint32_t seq = stamp == last_stamp_ ? last_seq_ + 1 : 0;
             for (int tries = 0; tries < kMaxNameTries; ++tries, ++seq) {
-                const std::string base =
-                    fmt::format("{}/{}-{}-{}.csv", directory_, cfg_.file_prefix, stamp, seq);
+                const std::string name = output_name(cfg_.file_prefix, stamp, seq);
                 struct stat st {};
-                if (::stat(base.c_str(), &st) == 0) {
+                if (::fstatat(dirfd_, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
                     continue;  // a finished file of that name exists (same second, restart)
                 }
-                partial_path_ = base + ".partial";
-                final_path_ = base;
-                // O_RDWR: recover_orphan() reads the file back if its name is removed.
-                fd_ = ::open(partial_path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-                if (fd_ < 0 && errno == ENOENT && ensure_directory() == 0) {
-                    fd_ =
-                        ::open(partial_path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+                final_name_ = name;
+                partial_name_ = name + std::string(kPartialSuffix);
+                final_path_ = fmt::format("{}/{}", directory_, final_name_);
+                partial_path_ = final_path_ + std::string(kPartialSuffix);
+                // Read-write (recover_orphan() reads the file back if its name is removed),
+                // never through a link, never an existing file; exactly output.file_mode.
+                fd_ = create_exclusive(dirfd_, partial_name_, file_mode());
+                if (fd_ == -ENOENT && ensure_directory() == 0) {
+                    fd_ = create_exclusive(dirfd_, partial_name_, file_mode());
+                }
+                if (fd_ < 0) {
+                    errno = -fd_;
+                    fd_ = -1;
                 }
                 if (fd_ >= 0 || errno != EEXIST) {
                     break;
@@ -300,6 +338,11 @@ int RotatingCsvWriter::open_file() noexcept {
         partial_path_.clear();
         return fail(e, "create", p);
     }
+    if (rotating()) {
+        // Crash recovery at the start of another flowmeterd on this directory leaves a file
+        // alone while this lock is held (it goes with the process, however it ends).
+        (void)::flock(fd_, LOCK_EX | LOCK_NB);
+    }
     file_bytes_ = 0;
     file_rows_ = 0;
     opened_ = clock_.mono();
@@ -307,13 +350,51 @@ int RotatingCsvWriter::open_file() noexcept {
     if (e != 0) {
         ::close(fd_);
         fd_ = -1;
-        ::unlink(partial_path_.c_str());
+        ::unlinkat(dirfd_, partial_name_.c_str(), 0);
         const std::string p = partial_path_;
         partial_path_.clear();
         return fail(e, "write header to", p);
     }
     file_bytes_ = header_.size();
     return 0;
+}
+
+int RotatingCsvWriter::open_single_partial() noexcept {
+    // -o FILE replaces FILE.partial of an earlier run, but never writes through a link there.
+    const int fd = ::openat(dirfd_, partial_name_.c_str(),
+                            O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, file_mode());
+    if (fd >= 0 && ::fchmod(fd, file_mode()) != 0) {
+        const int e = errno;
+        ::close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+int RotatingCsvWriter::rename_partial() noexcept {
+    if (!rotating()) {
+        // -o FILE: replacing an existing FILE is what the user asked for.
+        return ::renameat(dirfd_, partial_name_.c_str(), dirfd_, final_name_.c_str()) == 0 ? 0
+                                                                                           : errno;
+    }
+    // The name was free when the file was opened; if something took it since, the file gets
+    // the next free number of its second instead of replacing it.
+    std::string stamp;
+    std::uint64_t seq = 0;
+    const bool parsed = parse_output_name(final_name_, cfg_.file_prefix, stamp, seq);
+    for (int tries = 0;; ++tries) {
+        const int e = rename_no_replace(dirfd_, partial_name_, final_name_);
+        if (e != EEXIST || !parsed || tries >= kMaxNameTries) {
+            return e;
+        }
+        try {
+            final_name_ = output_name(cfg_.file_prefix, stamp, ++seq);
+            final_path_ = fmt::format("{}/{}", directory_, final_name_);
+        } catch (...) {
+            return ENOMEM;
+        }
+    }
 }
 
 int RotatingCsvWriter::recover_orphan() noexcept {
@@ -323,9 +404,12 @@ int RotatingCsvWriter::recover_orphan() noexcept {
     if (e != 0) {
         return e;
     }
-    const int nfd = ::open(partial_path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const int nfd = create_exclusive(dirfd_, partial_name_, file_mode());
     if (nfd < 0) {
-        return fail(errno, "re-create", partial_path_);
+        return fail(-nfd, "re-create", partial_path_);
+    }
+    if (rotating()) {
+        (void)::flock(nfd, LOCK_EX | LOCK_NB);
     }
     std::vector<char> buf(1 << 16);
     std::uint64_t off = 0;
@@ -339,13 +423,13 @@ int RotatingCsvWriter::recover_orphan() noexcept {
         if (r <= 0) {
             e = r < 0 ? errno : EIO;
             ::close(nfd);
-            ::unlink(partial_path_.c_str());
+            ::unlinkat(dirfd_, partial_name_.c_str(), 0);
             return fail(e, "read back", partial_path_);
         }
         e = pwrite_all(nfd, buf.data(), static_cast<std::size_t>(r), off);
         if (e != 0) {
             ::close(nfd);
-            ::unlink(partial_path_.c_str());
+            ::unlinkat(dirfd_, partial_name_.c_str(), 0);
             return fail(e, "write", partial_path_);
         }
         off += static_cast<std::uint64_t>(r);
@@ -375,11 +459,14 @@ int RotatingCsvWriter::finish_file() noexcept {
     if (cfg_.fsync && ::fsync(fd_) != 0) {
         return fail(errno, "fsync", partial_path_);
     }
-    if (::rename(partial_path_.c_str(), final_path_.c_str()) != 0) {
-        return fail(errno, "rename", partial_path_);
+    if (crash_in_rotation_ != 0 && files_closed_ + 1 == crash_in_rotation_) {
+        ::raise(SIGKILL);  // test seam, see crash_in_rotation_
+    }
+    if (const int e = rename_partial(); e != 0) {
+        return fail(e, "rename", partial_path_);
     }
     if (cfg_.fsync) {
-        fsync_directory(directory_);
+        (void)sync_directory(dirfd_);
     }
     ::close(fd_);
     fd_ = -1;
@@ -412,7 +499,7 @@ void RotatingCsvWriter::apply_retention() noexcept {
         for (const auto& entry : fs::directory_iterator(directory_, ec)) {
             std::string stamp;
             std::uint64_t seq = 0;
-            if (parse_final_name(entry.path().filename().string(), cfg_.file_prefix, stamp, seq)) {
+            if (parse_output_name(entry.path().filename().string(), cfg_.file_prefix, stamp, seq)) {
                 files.push_back({std::move(stamp), seq, entry.path()});
             }
         }

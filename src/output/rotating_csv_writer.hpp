@@ -2,8 +2,10 @@
 // Writes formatted CSV rows to files that consumers can trust: a file is written as
 // PREFIX-YYYYmmddTHHMMSSZ-N.csv.partial and renamed atomically to .csv once it is complete
 // (rotation by size, age or rows, whichever comes first; SIGHUP; shutdown). Every file starts
-// with the header. Runs on the writer thread only (O, see writer_thread.hpp); not thread-safe,
-// except the fault hook.
+// with the header. Files are made relative to the opened directory, never through a link and
+// never over an existing name (dir_files.hpp), with exactly output.file_mode; partial files a
+// crash left are finished at construction (partial_recovery.hpp). Runs on the writer thread only
+// (O, see writer_thread.hpp); not thread-safe, except the fault hook.
 //
 // Errors after start (disk full, directory removed, permissions changed) never throw and never
 // lose rows: write_rows() reports how many whole rows reached the file and the errno that
@@ -20,6 +22,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+
+#include <sys/types.h>
 
 #include "config/config.hpp"
 
@@ -84,6 +88,12 @@ public:
     /// creates the file with the header only, as the single-file command line always did.
     int close() noexcept;
 
+    /// Whether a file can be created in the output directory now (a probe file is created
+    /// and removed): 0 or the errno. The daemon asks again after it switched user.
+    int check_writable() const noexcept { return probe_writable(); }
+    /// The directory files are written to.
+    const std::string& directory() const noexcept { return directory_; }
+
     /// Describes the last failure ("write flows-...csv.partial: No space left on device").
     const std::string& last_error() const noexcept { return last_error_; }
     /// Path of the file being written, empty when none is open.
@@ -101,6 +111,10 @@ public:
 private:
     bool rotating() const noexcept { return cfg_.file.empty(); }
     int open_file() noexcept;
+    int open_single_partial() noexcept;
+    int rename_partial() noexcept;
+    int probe_writable() const noexcept;
+    mode_t file_mode() const noexcept { return static_cast<mode_t>(cfg_.file_mode); }
     int finish_file() noexcept;
     int recover_orphan() noexcept;
     int write_at(const char* data, std::size_t n) noexcept;
@@ -114,11 +128,16 @@ private:
     std::string header_;
     WriterClock clock_;
     std::string directory_;  ///< where files are made (output.directory or output.file's dir)
+    /// directory_ opened: every file is created, renamed and removed relative to it, so a
+    /// link swapped in for a path component later does not redirect the output.
+    int dirfd_ = -1;
 
     int fd_ = -1;
     bool finish_pending_ = false;  ///< a close failed; retried before anything else
     std::string partial_path_;
     std::string final_path_;
+    std::string partial_name_;      ///< partial_path_ within dirfd_
+    std::string final_name_;        ///< final_path_ within dirfd_
     std::uint64_t file_bytes_ = 0;  ///< header included; the file is cut back to this on error
     std::uint64_t file_rows_ = 0;
     std::chrono::steady_clock::time_point opened_{};
@@ -128,6 +147,12 @@ private:
     std::uint64_t files_closed_ = 0;
     std::string last_closed_path_;
     std::string last_error_;
+
+    /// Test seam for the crash-recovery test of the real binary: with FM_TEST_CRASH_IN_ROTATION=N
+    /// in the environment the process kills itself (SIGKILL) while finishing its Nth file, after
+    /// the fsync and before the rename, the moment a crash during rotation is hardest on the
+    /// output. 0 (unset): never.
+    std::uint64_t crash_in_rotation_ = 0;
 
     std::atomic<int> fault_error_{0};
     std::atomic<std::uint64_t> fault_budget_{0};

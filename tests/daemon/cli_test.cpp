@@ -122,6 +122,28 @@ TEST_F(DaemonCli, EachBadConfigurationNamesFileLineAndKeyAndExits78) {
     }
 }
 
+TEST_F(DaemonCli, UnsafeOutputNamesAndModesAreConfigurationErrors) {
+    const BadConfig cases[] = {
+        {"prefix ..", "output:\n  directory: /tmp/x\n  file_prefix: \"..\"\n", 3,
+         "output.file_prefix", "names a directory"},
+        {"prefix path", "output:\n  file_prefix: \"../etc/x\"\n", 2, "output.file_prefix",
+         "contains '/'"},
+        {"prefix control", "output:\n  file_prefix: \"a\\rb\"\n", 2, "output.file_prefix",
+         "control character"},
+        {"mode", "output:\n  file_mode: \"0400\"\n", 2, "output.file_mode", "owner"},
+        {"unknown user", "security:\n  user: no-such-user-fm\n", 2, "security.user", "no user"},
+    };
+    for (const BadConfig& c : cases) {
+        SCOPED_TRACE(c.name);
+        const std::string path = config(c.yaml);
+        EXPECT_EQ(flowmeterd({"--check-config", "--config", path, "-f", pcap_}), 78) << output_;
+        const std::string want = path + ":" + std::to_string(c.line) + ": " + c.key + ": ";
+        EXPECT_EQ(output_.rfind(want, 0), 0U)
+            << "want a line starting " << want << "\ngot: " << output_;
+        EXPECT_NE(output_.find(c.message_part), std::string::npos) << output_;
+    }
+}
+
 TEST_F(DaemonCli, BadFlagValuesExit78AndMalformedCommandLinesExit64) {
     EXPECT_EQ(flowmeterd({"-f", pcap_, "--workers", "0"}), 78) << output_;
     EXPECT_EQ(output_.rfind("command line (--workers): pipeline.workers: ", 0), 0U) << output_;

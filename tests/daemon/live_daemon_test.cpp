@@ -170,6 +170,79 @@ TEST(DaemonLive, SighupAndSigtermWhileCapturingWithTwoSockets) {
     EXPECT_NE(text.find("stats: packets"), std::string::npos) << "no periodic stats line";
 }
 
+/// Live capture with security.user: the packet sockets are opened as root, then the daemon
+/// runs as nobody with no capability and still captures and writes every flow.
+TEST(DaemonLive, CapturesAfterSwitchingToAnUnprivilegedUser) {
+    const std::string reason = live_test::netns_skip_reason();
+    if (!reason.empty()) {
+        GTEST_SKIP() << reason;
+    }
+    TempDir dir;
+    fs::permissions(dir.path(), fs::perms(0711));
+    const std::string pcap = live_test::capture_path("tcp/tls_ciphers.pcap");
+    const std::string offline_csv = dir.file("offline.csv");
+    ASSERT_EQ(run_program({programs().flowmeterd, "-f", pcap, "-o", offline_csv},
+                          dir.file("offline.log")),
+              0);
+    const Csv offline = read_csv(offline_csv);
+    ASSERT_FALSE(offline.rows.empty());
+
+    live_test::VethNamespace ns;
+    const std::string out_dir = dir.file("out");
+    fs::create_directories(out_dir);
+    ASSERT_EQ(chown(out_dir.c_str(), 65534, 65534), 0);
+    const std::string cfg = dir.file("flowmeter.yaml");
+    write_file(cfg, "capture:\n  source: pcap_live\n  interface: " + ns.capture_if() +
+                        "\n  threads: 2\npipeline:\n  workers: 2\nflow:\n  flow_timeout_s: 3\n"
+                        "output:\n  directory: \"" +
+                        out_dir +
+                        "\"\n  rotate:\n    max_bytes: 0\n    interval_s: 0\n  fsync: false\n"
+                        "logging:\n  target: stderr\nsecurity:\n  user: nobody\n"
+                        "  group: nogroup\n");
+    const std::string log = dir.file("daemon.log");
+    const std::string ns_path = ns.path();
+    const Child d = spawn({programs().flowmeterd, "--config", cfg}, log, {}, [&] {
+        const int target = open(ns_path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (target < 0 || setns(target, CLONE_NEWNET) != 0) {
+            _exit(126);
+        }
+    });
+    struct Killer {
+        pid_t pid;
+        bool armed = true;
+        ~Killer() {
+            if (armed) {
+                kill(pid, SIGKILL);
+                waitpid(pid, nullptr, 0);
+            }
+        }
+    } killer{d.pid};
+    ASSERT_TRUE(
+        wait_for([&] { return slurp(log).find("running as user nobody") != std::string::npos; },
+                 std::chrono::seconds(20), std::chrono::milliseconds(20)))
+        << slurp(log);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // capture threads up
+    const std::string status = slurp("/proc/" + std::to_string(d.pid) + "/status");
+    EXPECT_NE(status.find("CapEff:\t0000000000000000"), std::string::npos) << status;
+    EXPECT_NE(status.find("Uid:\t65534\t65534\t65534\t65534"), std::string::npos) << status;
+
+    ns.replay(pcap);
+    ASSERT_TRUE(wait_for([&] { return partial_rows(out_dir) >= offline.rows.size(); },
+                         std::chrono::seconds(30), std::chrono::milliseconds(50)))
+        << partial_rows(out_dir) << " of " << offline.rows.size() << " rows\n"
+        << slurp(log);
+    ASSERT_EQ(kill(d.pid, SIGTERM), 0);
+    const int rc = wait_exit(d.pid, std::chrono::seconds(30));
+    killer.armed = false;
+    ASSERT_EQ(rc, 0) << slurp(log);
+    const std::vector<std::string> files = complete_files(out_dir);
+    ASSERT_EQ(files.size(), 1U) << slurp(log);
+    const Csv live = read_csv(out_dir + "/" + files[0]);
+    const std::string missing =
+        live_test::missing_signatures(signatures(offline), signatures(live));
+    EXPECT_TRUE(missing.empty()) << missing;
+}
+
 }  // namespace
 }  // namespace fm::daemon_test
 

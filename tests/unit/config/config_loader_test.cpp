@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -269,6 +270,15 @@ const BadCase kParseCases[] = {
     {"seconds_inf", "flow:\n  activity_timeout_s: 1e300\n", "bad.yaml:2", "flow.activity_timeout_s",
      "out of range"},
     {"syntax", "capture:\n  files: [a, b\n", "bad.yaml:3", "(syntax)", ""},
+    {"mode_not_octal", "output:\n  file_mode: \"0689\"\n", "bad.yaml:2", "output.file_mode",
+     "expected permission bits in octal"},
+    {"mode_text", "output:\n  file_mode: rw-r-----\n", "bad.yaml:2", "output.file_mode",
+     "expected permission bits in octal"},
+    {"mode_setuid", "output:\n  file_mode: \"4640\"\n", "bad.yaml:2", "output.file_mode",
+     "beyond rwx"},
+    {"security_not_map", "security: nobody\n", "bad.yaml:1", "security", "expected a mapping"},
+    {"security_unknown", "security:\n  chroot: /x\n", "bad.yaml:2", "security.chroot",
+     "unknown key"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Cases, RejectedAtParse, ::testing::ValuesIn(kParseCases),
@@ -345,6 +355,24 @@ const InvalidCase kValidateCases[] = {
      "flow.max_flows", "less than pipeline.workers 8", kFull},
     {"prefix_slash", "capture:\n  files: [a.pcap]\noutput:\n  file_prefix: a/b\n", "v.yaml:4",
      "output.file_prefix", "contains '/'", kFull},
+    {"prefix_dot", "capture:\n  files: [a.pcap]\noutput:\n  file_prefix: \".\"\n", "v.yaml:4",
+     "output.file_prefix", "names a directory", kFull},
+    {"prefix_dotdot", "capture:\n  files: [a.pcap]\noutput:\n  file_prefix: \"..\"\n", "v.yaml:4",
+     "output.file_prefix", "names a directory", kFull},
+    {"prefix_newline", "capture:\n  files: [a.pcap]\noutput:\n  file_prefix: \"a\\nb\"\n",
+     "v.yaml:4", "output.file_prefix", "control character", kFull},
+    {"prefix_tab", "capture:\n  files: [a.pcap]\noutput:\n  file_prefix: \"a\\tb\"\n", "v.yaml:4",
+     "output.file_prefix", "control character", kFull},
+    {"mode_owner_cannot_write", "capture:\n  files: [a.pcap]\noutput:\n  file_mode: \"0440\"\n",
+     "v.yaml:4", "output.file_mode", "0440 does not let the owner read and write", kFull},
+    {"group_without_user", "capture:\n  files: [a.pcap]\nsecurity:\n  group: nogroup\n", "v.yaml:4",
+     "security.group", "needs security.user", kFull},
+    {"user_unknown",
+     "capture:\n  files: [a.pcap]\nsecurity:\n  user: no-such-user-flowmeterd-test\n", "v.yaml:4",
+     "security.user", "no user \"no-such-user-flowmeterd-test\"", kFull},
+    {"group_unknown",
+     "capture:\n  files: [a.pcap]\nsecurity:\n  user: \"0\"\n  group: no-such-group-fm-test\n",
+     "v.yaml:5", "security.group", "no group \"no-such-group-fm-test\"", kFull},
     {"directory_empty", "capture:\n  files: [a.pcap]\noutput:\n  directory: \"\"\n", "v.yaml:4",
      "output.directory", "must not be empty", kFull},
     {"rotate_bytes_tiny", "capture:\n  files: [a.pcap]\noutput:\n  rotate:\n    max_bytes: 100\n",
@@ -373,6 +401,31 @@ TEST(ConfigLoader, AcceptsWhatTheBuildOffers) {
     const LoadedConfig j =
         parse_config_text("capture:\n  files: [a]\nlogging:\n  target: journald\n", "j.yaml");
     EXPECT_NO_THROW(validate(j.config, j.origins, BuildFeatures{.dpdk = false, .systemd = true}));
+}
+
+TEST(ConfigLoader, FileModeIsOctalAndRoundTrips) {
+    for (const auto& [text, mode] : {std::pair{"\"0640\"", 0640u}, std::pair{"0600", 0600u},
+                                     std::pair{"644", 0644u}, std::pair{"\"0777\"", 0777u}}) {
+        const LoadedConfig l = parse_config_text(
+            std::string("capture:\n  files: [a]\noutput:\n  file_mode: ") + text + "\n", "m.yaml");
+        EXPECT_EQ(l.config.output.file_mode, mode) << text;
+        EXPECT_NO_THROW(validate(l.config, l.origins, kFull));
+        EXPECT_EQ(parse_config_text(to_yaml(l.config), "again.yaml").config, l.config) << text;
+    }
+    EXPECT_EQ(DaemonConfig{}.output.file_mode, 0640u);
+}
+
+TEST(ConfigLoader, SecurityAcceptsNamesAndNumbers) {
+    // root (uid 0, gid 0) exists everywhere; a number needs no passwd entry.
+    const LoadedConfig l = parse_config_text(
+        "capture:\n  files: [a]\nsecurity:\n  user: root\n  group: \"0\"\n", "s.yaml");
+    EXPECT_EQ(l.config.security.user, "root");
+    EXPECT_EQ(l.config.security.group, "0");
+    EXPECT_NO_THROW(validate(l.config, l.origins, kFull));
+    const LoadedConfig n =
+        parse_config_text("capture:\n  files: [a]\nsecurity:\n  user: \"54321\"\n", "s.yaml");
+    EXPECT_NO_THROW(validate(n.config, n.origins, kFull));
+    EXPECT_EQ(parse_config_text(to_yaml(l.config), "again.yaml").config, l.config);
 }
 
 TEST(ConfigLoader, MissingFileNamesThePath) {

@@ -76,10 +76,13 @@ constexpr KeyCase kCases[] = {
     {"output.label", "output:\n  label: BENIGN\n", "label", "tests/unit/daemon/cli_test.cpp"},
     {"output.hold_max_bytes", "output:\n  hold_max_bytes: 70000\n", "hold_max_bytes", "tests/unit/output/writer_thread_test.cpp"},
     {"output.fsync", "output:\n  fsync: false\n", "fsync", "tests/unit/output/rotating_csv_writer_test.cpp"},
+    {"output.file_mode", "output:\n  file_mode: \"0600\"\n", "file_mode", "tests/unit/output/rotating_csv_writer_files_test.cpp"},
     {"logging.level", "logging:\n  level: debug\n", "level", "tests/unit/daemon/cli_test.cpp"},
     {"logging.target", "logging:\n  target: stderr\n", "target", "tests/daemon/settings_test.cpp"},
     {"logging.stats_interval_s", "logging:\n  stats_interval_s: 5\n", "stats_interval_s", "tests/daemon/live_daemon_test.cpp"},
     {"metrics.listen", "metrics:\n  listen: \"127.0.0.1:9464\"\n", "listen", "tests/daemon/metrics_daemon_test.cpp"},
+    {"security.user", "security:\n  user: nobody\n", "user", "tests/daemon/privileges_test.cpp"},
+    {"security.group", "security:\n  user: nobody\n  group: nogroup\n", "group", "tests/daemon/privileges_test.cpp"},
     {"labels", "labels:\n  - label: Attack\n    protocol: tcp\n", "labels", "tests/integration/labels_test.cpp"},
 };
 // clang-format on

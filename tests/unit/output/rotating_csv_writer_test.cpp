@@ -279,6 +279,7 @@ TEST(RotatingCsvWriter, KeepFilesDeletesTheOldestOfItsPrefixOnly) {
     std::ofstream(d / "flows-20200101T000000Z-9.csv") << kHeader;
     std::ofstream(d / "other-20100101T000000Z-0.csv") << kHeader;
     std::ofstream(d / "flows-notes.csv") << "keep me";
+    // an unfinished file with the header only: crash recovery removes it (no row in it)
     std::ofstream(d / "flows-20190101T000000Z-0.csv.partial") << kHeader;
 
     config::OutputConfig cfg = rotating_in(dir.path());
@@ -294,8 +295,7 @@ TEST(RotatingCsvWriter, KeepFilesDeletesTheOldestOfItsPrefixOnly) {
     ASSERT_EQ(w.close(), 0);
     EXPECT_EQ(
         names_in(dir.path()),
-        (std::vector<std::string>{"flows-20190101T000000Z-0.csv.partial",
-                                  "flows-20231114T221320Z-1.csv", "flows-20231114T221320Z-2.csv",
+        (std::vector<std::string>{"flows-20231114T221320Z-1.csv", "flows-20231114T221320Z-2.csv",
                                   "flows-notes.csv", "other-20100101T000000Z-0.csv"}));
 }
 
