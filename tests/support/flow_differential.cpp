@@ -389,9 +389,9 @@ std::string check_flow_engine(Profile profile, std::span<const PacketMeta> input
     k.dropped_fin_repeat -= before.dropped_fin_repeat;
     k.rows_emitted -= before.rows_emitted;
     k.evicted_table_full -= before.evicted_table_full;
-    const std::string where = fmt::format("profile {}: ", to_string(profile));
+    auto where = [&] { return fmt::format("profile {}: ", to_string(profile)); };
     if (k.evicted_table_full != 0) {
-        return where + "unexpected eviction";
+        return where() + "unexpected eviction";
     }
 
     // The packets as the profile reads them, grouped by key in arrival order.
@@ -407,7 +407,7 @@ std::string check_flow_engine(Profile profile, std::span<const PacketMeta> input
         by_key[key_of(profile, p.src_ip, p.src_port, p.dst_ip, p.dst_port, p.protocol)].push_back(p);
     }
     if (k.packets_in != packets.size() || k.packets_ignored != ignored) {
-        return where + fmt::format("packets_in {} ignored {}, want {} and {}", k.packets_in,
+        return where() + fmt::format("packets_in {} ignored {}, want {} and {}", k.packets_in,
                                    k.packets_ignored, packets.size(), ignored);
     }
 
@@ -416,7 +416,7 @@ std::string check_flow_engine(Profile profile, std::span<const PacketMeta> input
     for (std::size_t i = 0; i < sink.rows.size(); ++i) {
         const FeatureRow& r = sink.rows[i];
         if (std::string bad = invariants(r); !bad.empty()) {
-            return where + fmt::format("row {} breaks invariants:{}\n  row:{}", i, bad, row_text(r));
+            return where() + fmt::format("row {} breaks invariants:{}\n  row:{}", i, bad, row_text(r));
         }
         const auto n = static_cast<std::size_t>(r.int_value(Column::TotFwdPkts) +
                                                 r.int_value(Column::TotBwdPkts));
@@ -424,32 +424,38 @@ std::string check_flow_engine(Profile profile, std::span<const PacketMeta> input
         const Key key = key_of(profile, r.src_ip, r.src_port, r.dst_ip, r.dst_port, r.protocol);
         const auto it = by_key.find(key);
         if (it == by_key.end()) {
-            return where + fmt::format("row {} has a key no packet has:{}", i, row_text(r));
+            return where() + fmt::format("row {} has a key no packet has:{}", i, row_text(r));
         }
         const std::vector<CicPacket>& list = it->second;
         std::size_t& from = cursor[key];
-        std::string first_mismatch;
         bool matched = false;
+        std::size_t first_candidate = list.size();
         for (std::size_t s = from; s + n <= list.size(); ++s) {
             if (list[s].ts_us != r.first_ts_us) {
                 continue;
             }
+            first_candidate = std::min(first_candidate, s);
             const std::span<const CicPacket> run(list.data() + s, n);
-            std::string bad = compare(profile, r, reference_features(profile, run));
-            if (bad.empty()) {
+            if (compare(profile, r, reference_features(profile, run)).empty()) {
                 from = s + n;
                 matched = true;
                 break;
             }
-            if (first_mismatch.empty()) {
-                first_mismatch = fmt::format("run at {}:{}", s, bad);
-            }
         }
         if (!matched) {
-            return where + fmt::format("row {} ({} packets) matches no run of its key's {} "
+            return where() + fmt::format("row {} ({} packets) matches no run of its key's {} "
                                        "packets from {}; first candidate {}\n  row:{}",
                                        i, n, list.size(), from,
-                                       first_mismatch.empty() ? "none" : first_mismatch,
+                                       first_candidate + n <= list.size()
+                                           ? fmt::format("run at {}:{}", first_candidate,
+                                                         compare(profile, r,
+                                                                 reference_features(
+                                                                     profile,
+                                                                     std::span<const CicPacket>(
+                                                                         list.data() +
+                                                                             first_candidate,
+                                                                         n))))
+                                           : std::string("none"),
                                        row_text(r));
         }
     }
@@ -457,7 +463,7 @@ std::string check_flow_engine(Profile profile, std::span<const PacketMeta> input
     const std::uint64_t accounted =
         in_rows + k.packets_ignored + k.dropped_single_packet + k.dropped_fin_repeat;
     if (accounted != packets.size() || k.rows_emitted != sink.rows.size()) {
-        return where + fmt::format("{} packets, {} in rows, {} ignored, {} in one-packet flows, "
+        return where() + fmt::format("{} packets, {} in rows, {} ignored, {} in one-packet flows, "
                                    "{} repeated FINs; {} rows counted, {} received",
                                    packets.size(), in_rows, k.packets_ignored,
                                    k.dropped_single_packet, k.dropped_fin_repeat, k.rows_emitted,
