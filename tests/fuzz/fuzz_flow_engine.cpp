@@ -24,8 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t used =
         std::min(size, kMaxPackets * fm::test_support::kDifferentialBytesPerPacket);
     const auto packets = fm::test_support::packets_from_bytes(std::span(data, used));
-    for (fm::Profile p : {fm::Profile::Cic2017, fm::Profile::Cic2018, fm::Profile::V4,
-                          fm::Profile::Fixed}) {
+    for (fm::Profile p :
+         {fm::Profile::Cic2017, fm::Profile::Cic2018, fm::Profile::V4, fm::Profile::Fixed}) {
         const std::string failure = fm::test_support::check_flow_engine(p, packets);
         if (!failure.empty()) {
             std::fprintf(stderr, "fuzz_flow_engine: %s\n", failure.c_str());

@@ -6,8 +6,6 @@
 // is its decimal; a row is one line with the header's number of fields, each numeric cell the
 // Java text of its value, each address text reading back to its bytes. Input: 8 bytes per
 // value; the first byte also picks the row's cell kinds and address family.
-#include <arpa/inet.h>
-
 #include <array>
 #include <bit>
 #include <cmath>
@@ -19,6 +17,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <arpa/inet.h>
 
 #include <fmt/format.h>
 

@@ -5,6 +5,17 @@
 // bounded time with its defined result: one clear error naming the file and exit status 1 when
 // nothing could be read; every flow read when the bytes are a capture. A run that does not end
 // within kLimit is killed and fails the test (a hang).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -12,17 +23,6 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
-
-#include <algorithm>
-#include <chrono>
-#include <cstring>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <functional>
-#include <string>
-#include <thread>
-#include <vector>
 
 #include "shared_dir.hpp"
 #include "temp_dir.hpp"
@@ -38,8 +38,8 @@ std::string g_flowmeterd;  // NOLINT: set once in main()
 constexpr auto kLimit = 60s;
 
 struct Outcome {
-    int status = -1;  ///< exit status; -1 when killed (hang) or signalled
-    std::string log;  ///< stdout and stderr
+    int status = -1;                ///< exit status; -1 when killed (hang) or signalled
+    std::string log;                ///< stdout and stderr
     std::vector<std::string> rows;  ///< CSV lines after the header
 };
 
@@ -122,9 +122,7 @@ TEST_F(BadFiles, DevZero) {
 
 TEST_F(BadFiles, TenGigabyteSparseFileOfZeros) {
     const std::string f = dir.file("sparse.pcap");
-    {
-        std::ofstream create(f);
-    }
+    { std::ofstream create(f); }
     fs::resize_file(f, 10ULL << 30);  // no blocks allocated: zeros cost no disk
     const auto start = std::chrono::steady_clock::now();
     expect_refused(run_flowmeterd(scratch(), f), f, "unknown file format");
@@ -167,8 +165,8 @@ TEST_F(BadFiles, FileDeletedWhileReadIsReadToItsEnd) {
         while (std::chrono::steady_clock::now() < deadline) {
             bool open_now = false;
             std::error_code ec;
-            for (const auto& fd : fs::directory_iterator(
-                     fs::path("/proc") / std::to_string(pid) / "fd", ec)) {
+            for (const auto& fd :
+                 fs::directory_iterator(fs::path("/proc") / std::to_string(pid) / "fd", ec)) {
                 std::error_code ec2;
                 open_now = open_now || fs::read_symlink(fd.path(), ec2) == fs::path(f);
             }

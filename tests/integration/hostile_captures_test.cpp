@@ -11,8 +11,6 @@
 // hang fails the test (the sanitizer builds run it too; meson's timeout bounds it).
 // Only the first kPrefixBytes of each capture are used: the variants damage headers, and the
 // run time under ASan must stay bounded.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -24,6 +22,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "config/config.hpp"
 #include "daemon/pipeline.hpp"
@@ -96,8 +96,8 @@ std::vector<std::size_t> units(const Bytes& b, const Format& f) {
     std::vector<std::size_t> out;
     std::size_t at = f.pcapng ? 0 : 24;
     while (at + (f.pcapng ? 12 : 16) <= b.size()) {
-        const std::uint32_t len = f.pcapng ? get32(b, at + 4, f.swapped)
-                                           : 16 + get32(b, at + 8, f.swapped);
+        const std::uint32_t len =
+            f.pcapng ? get32(b, at + 4, f.swapped) : 16 + get32(b, at + 8, f.swapped);
         if (len < 12 || len > b.size() - at) {
             break;
         }
@@ -174,7 +174,8 @@ std::vector<Variant> variants_of(const Bytes& original, std::mt19937_64& rng) {
         Variant snap{"snapshot length 0", original};
         put32(snap.bytes, 16, 0, f.swapped);
         out.push_back(std::move(snap));
-        for (std::uint32_t link : {0xFFFFU, 0x0FFFFFFFU, 300U + static_cast<std::uint32_t>(pick(60000))}) {
+        for (std::uint32_t link :
+             {0xFFFFU, 0x0FFFFFFFU, 300U + static_cast<std::uint32_t>(pick(60000))}) {
             Variant lt{"link type " + std::to_string(link), original};
             put32(lt.bytes, 20, link, f.swapped);
             out.push_back(std::move(lt));

@@ -8,11 +8,11 @@
 //  * pipeline.queue_capacity: the smallest packet queue behind one worker fed from a file as
 //    fast as it can be read. The capture lane waits (dispatch.queue_full_waits counts it) and
 //    every decoded packet still reaches the worker.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <chrono>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "capture/capture_file_reader.hpp"
 #include "daemon/run.hpp"
@@ -64,9 +64,9 @@ TEST(Bounds, MaxFlowsHoldsUnderOverloadAndEvictionsAreWrittenAndCounted) {
         EXPECT_LE(most_open, 2 * per_worker) << "over " << samples << " samples";
         EXPECT_GT(most_open, 0U) << "never sampled an open flow: the bound was not observed";
         EXPECT_GT(r.flow.evicted_table_full, 0U) << "the table never filled: no overload";
-        EXPECT_EQ(r.flow.flows_created,
-                  r.flow.ended_timeout + r.flow.ended_fin_rst + r.flow.ended_new_connection +
-                      r.flow.ended_drain + r.flow.expired_idle + r.flow.evicted_table_full);
+        EXPECT_EQ(r.flow.flows_created, r.flow.ended_timeout + r.flow.ended_fin_rst +
+                                            r.flow.ended_new_connection + r.flow.ended_drain +
+                                            r.flow.expired_idle + r.flow.evicted_table_full);
         EXPECT_EQ(r.flow.rows_emitted, r.flow.flows_created - r.flow.dropped_single_packet);
         EXPECT_EQ(r.writer.rows_written, r.flow.rows_emitted);
         EXPECT_EQ(r.writer.rows_lost, 0U);

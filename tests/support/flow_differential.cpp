@@ -136,8 +136,7 @@ std::string compare(Profile profile, const FeatureRow& r, const ReferenceFeature
                            number(r, Column::TotLenFwd) + number(r, Column::TotLenBwd),
                            ref.payload_bytes);
     }
-    if (r.int_value(Column::FwdHeaderLen) + r.int_value(Column::BwdHeaderLen) !=
-        ref.header_bytes) {
+    if (r.int_value(Column::FwdHeaderLen) + r.int_value(Column::BwdHeaderLen) != ref.header_bytes) {
         bad += fmt::format(" header bytes: got {} want {};",
                            r.int_value(Column::FwdHeaderLen) + r.int_value(Column::BwdHeaderLen),
                            ref.header_bytes);
@@ -169,27 +168,35 @@ std::string compare(Profile profile, const FeatureRow& r, const ReferenceFeature
 /// Invariants every row holds whatever its packets; empty when they hold.
 std::string invariants(const FeatureRow& r) {
     std::string bad;
-    auto fail = [&](std::string_view what) { bad += fmt::format(" {};", what); };
-    auto has = [&](Column c) { return r.kind(c) != CellKind::None; };
-    auto v = [&](Column c) { return number(r, c); };
+    auto fail = [&](std::string_view what) {
+        bad += fmt::format(" {};", what);
+    };
+    auto has = [&](Column c) {
+        return r.kind(c) != CellKind::None;
+    };
+    auto v = [&](Column c) {
+        return number(r, c);
+    };
 
     const double fwd = v(Column::TotFwdPkts);
     const double bwd = v(Column::TotBwdPkts);
-    if (r.kind(Column::TotFwdPkts) != CellKind::Int || r.kind(Column::TotBwdPkts) != CellKind::Int) {
+    if (r.kind(Column::TotFwdPkts) != CellKind::Int ||
+        r.kind(Column::TotBwdPkts) != CellKind::Int) {
         fail("packet counts are not integers");
     }
     if (fwd < 0 || bwd < 0 || fwd + bwd < 1) {
         fail("packet counts negative or zero");
     }
-    for (Column c : {Column::FwdPshFlags, Column::BwdPshFlags, Column::FwdUrgFlags,
-                     Column::BwdUrgFlags, Column::FwdRstFlags, Column::BwdRstFlags,
-                     Column::FinCount, Column::SynCount, Column::RstCount, Column::PshCount,
-                     Column::AckCount, Column::UrgCount, Column::CwrCount, Column::EceCount,
-                     Column::FwdActDataPkts, Column::BwdActDataPkts, Column::FwdRetrans,
-                     Column::BwdRetrans, Column::TotalRetrans, Column::FwdHeaderLen,
-                     Column::BwdHeaderLen, Column::TotLenFwd, Column::TotLenBwd,
-                     Column::SubflowFwdPkts, Column::SubflowBwdPkts, Column::SubflowFwdBytes,
-                     Column::SubflowBwdBytes, Column::FwdSegSizeMin, Column::BwdSegSizeMin}) {
+    for (Column c : {Column::FwdPshFlags,    Column::BwdPshFlags,     Column::FwdUrgFlags,
+                     Column::BwdUrgFlags,    Column::FwdRstFlags,     Column::BwdRstFlags,
+                     Column::FinCount,       Column::SynCount,        Column::RstCount,
+                     Column::PshCount,       Column::AckCount,        Column::UrgCount,
+                     Column::CwrCount,       Column::EceCount,        Column::FwdActDataPkts,
+                     Column::BwdActDataPkts, Column::FwdRetrans,      Column::BwdRetrans,
+                     Column::TotalRetrans,   Column::FwdHeaderLen,    Column::BwdHeaderLen,
+                     Column::TotLenFwd,      Column::TotLenBwd,       Column::SubflowFwdPkts,
+                     Column::SubflowBwdPkts, Column::SubflowFwdBytes, Column::SubflowBwdBytes,
+                     Column::FwdSegSizeMin,  Column::BwdSegSizeMin}) {
         if (has(c) && !(v(c) >= 0)) {
             fail(fmt::format("{} negative", features::kColumnNames[index(c)].fixed_v4));
         }
@@ -214,22 +221,17 @@ std::string invariants(const FeatureRow& r) {
     struct Group {
         Column min, mean, max, std;
     };
-    for (const Group& g : {Group{Column::FwdPktLenMin, Column::FwdPktLenMean,
-                                 Column::FwdPktLenMax, Column::FwdPktLenStd},
-                           Group{Column::BwdPktLenMin, Column::BwdPktLenMean,
-                                 Column::BwdPktLenMax, Column::BwdPktLenStd},
-                           Group{Column::FlowIatMin, Column::FlowIatMean, Column::FlowIatMax,
-                                 Column::FlowIatStd},
-                           Group{Column::FwdIatMin, Column::FwdIatMean, Column::FwdIatMax,
-                                 Column::FwdIatStd},
-                           Group{Column::BwdIatMin, Column::BwdIatMean, Column::BwdIatMax,
-                                 Column::BwdIatStd},
-                           Group{Column::PktLenMin, Column::PktLenMean, Column::PktLenMax,
-                                 Column::PktLenStd},
-                           Group{Column::ActiveMin, Column::ActiveMean, Column::ActiveMax,
-                                 Column::ActiveStd},
-                           Group{Column::IdleMin, Column::IdleMean, Column::IdleMax,
-                                 Column::IdleStd}}) {
+    for (const Group& g :
+         {Group{Column::FwdPktLenMin, Column::FwdPktLenMean, Column::FwdPktLenMax,
+                Column::FwdPktLenStd},
+          Group{Column::BwdPktLenMin, Column::BwdPktLenMean, Column::BwdPktLenMax,
+                Column::BwdPktLenStd},
+          Group{Column::FlowIatMin, Column::FlowIatMean, Column::FlowIatMax, Column::FlowIatStd},
+          Group{Column::FwdIatMin, Column::FwdIatMean, Column::FwdIatMax, Column::FwdIatStd},
+          Group{Column::BwdIatMin, Column::BwdIatMean, Column::BwdIatMax, Column::BwdIatStd},
+          Group{Column::PktLenMin, Column::PktLenMean, Column::PktLenMax, Column::PktLenStd},
+          Group{Column::ActiveMin, Column::ActiveMean, Column::ActiveMax, Column::ActiveStd},
+          Group{Column::IdleMin, Column::IdleMean, Column::IdleMax, Column::IdleStd}}) {
         if (r.kind(g.mean) != CellKind::Double) {
             continue;
         }
@@ -252,8 +254,8 @@ std::string invariants(const FeatureRow& r) {
             fail(fmt::format("{} negative", features::kColumnNames[index(c)].fixed_v4));
         }
     }
-    if (has(Column::PktLenVar) && !close_to(v(Column::PktLenVar), v(Column::PktLenStd) *
-                                                                       v(Column::PktLenStd))) {
+    if (has(Column::PktLenVar) &&
+        !close_to(v(Column::PktLenVar), v(Column::PktLenStd) * v(Column::PktLenStd))) {
         fail("Packet Length Variance != Std^2");
     }
     // Durations: the flow's gaps telescope to its duration, each direction's to its IAT total.
@@ -389,7 +391,9 @@ std::string check_flow_engine(Profile profile, std::span<const PacketMeta> input
     k.dropped_fin_repeat -= before.dropped_fin_repeat;
     k.rows_emitted -= before.rows_emitted;
     k.evicted_table_full -= before.evicted_table_full;
-    auto where = [&] { return fmt::format("profile {}: ", to_string(profile)); };
+    auto where = [&] {
+        return fmt::format("profile {}: ", to_string(profile));
+    };
     if (k.evicted_table_full != 0) {
         return where() + "unexpected eviction";
     }
@@ -404,11 +408,12 @@ std::string check_flow_engine(Profile profile, std::span<const PacketMeta> input
             ++ignored;
             continue;
         }
-        by_key[key_of(profile, p.src_ip, p.src_port, p.dst_ip, p.dst_port, p.protocol)].push_back(p);
+        by_key[key_of(profile, p.src_ip, p.src_port, p.dst_ip, p.dst_port, p.protocol)].push_back(
+            p);
     }
     if (k.packets_in != packets.size() || k.packets_ignored != ignored) {
         return where() + fmt::format("packets_in {} ignored {}, want {} and {}", k.packets_in,
-                                   k.packets_ignored, packets.size(), ignored);
+                                     k.packets_ignored, packets.size(), ignored);
     }
 
     std::map<Key, std::size_t> cursor;
@@ -416,7 +421,8 @@ std::string check_flow_engine(Profile profile, std::span<const PacketMeta> input
     for (std::size_t i = 0; i < sink.rows.size(); ++i) {
         const FeatureRow& r = sink.rows[i];
         if (std::string bad = invariants(r); !bad.empty()) {
-            return where() + fmt::format("row {} breaks invariants:{}\n  row:{}", i, bad, row_text(r));
+            return where() +
+                   fmt::format("row {} breaks invariants:{}\n  row:{}", i, bad, row_text(r));
         }
         const auto n = static_cast<std::size_t>(r.int_value(Column::TotFwdPkts) +
                                                 r.int_value(Column::TotBwdPkts));
@@ -443,31 +449,31 @@ std::string check_flow_engine(Profile profile, std::span<const PacketMeta> input
             }
         }
         if (!matched) {
-            return where() + fmt::format("row {} ({} packets) matches no run of its key's {} "
-                                       "packets from {}; first candidate {}\n  row:{}",
-                                       i, n, list.size(), from,
-                                       first_candidate + n <= list.size()
-                                           ? fmt::format("run at {}:{}", first_candidate,
-                                                         compare(profile, r,
-                                                                 reference_features(
-                                                                     profile,
-                                                                     std::span<const CicPacket>(
-                                                                         list.data() +
-                                                                             first_candidate,
-                                                                         n))))
-                                           : std::string("none"),
-                                       row_text(r));
+            return where() +
+                   fmt::format(
+                       "row {} ({} packets) matches no run of its key's {} "
+                       "packets from {}; first candidate {}\n  row:{}",
+                       i, n, list.size(), from,
+                       first_candidate + n <= list.size()
+                           ? fmt::format(
+                                 "run at {}:{}", first_candidate,
+                                 compare(profile, r,
+                                         reference_features(profile,
+                                                            std::span<const CicPacket>(
+                                                                list.data() + first_candidate, n))))
+                           : std::string("none"),
+                       row_text(r));
         }
     }
     // Every packet is in a row, ignored, or in a flow the profile does not write.
     const std::uint64_t accounted =
         in_rows + k.packets_ignored + k.dropped_single_packet + k.dropped_fin_repeat;
     if (accounted != packets.size() || k.rows_emitted != sink.rows.size()) {
-        return where() + fmt::format("{} packets, {} in rows, {} ignored, {} in one-packet flows, "
-                                   "{} repeated FINs; {} rows counted, {} received",
-                                   packets.size(), in_rows, k.packets_ignored,
-                                   k.dropped_single_packet, k.dropped_fin_repeat, k.rows_emitted,
-                                   sink.rows.size());
+        return where() + fmt::format(
+                             "{} packets, {} in rows, {} ignored, {} in one-packet flows, "
+                             "{} repeated FINs; {} rows counted, {} received",
+                             packets.size(), in_rows, k.packets_ignored, k.dropped_single_packet,
+                             k.dropped_fin_repeat, k.rows_emitted, sink.rows.size());
     }
     return {};
 }

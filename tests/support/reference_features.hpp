@@ -32,11 +32,11 @@ PlainStats plain_stats(std::span<const double> values);
 
 struct ReferenceFeatures {
     std::uint64_t packets = 0;
-    std::int64_t duration_us = 0;  ///< last packet's time minus the first's (arrival order)
-    double payload_bytes = 0;      ///< both directions
-    std::int64_t header_bytes = 0;  ///< both directions
-    PlainStats iat;                 ///< gaps between consecutive packets, arrival order
-    PlainStats lengths;             ///< the multiset L of docs/features.md
+    std::int64_t duration_us = 0;    ///< last packet's time minus the first's (arrival order)
+    double payload_bytes = 0;        ///< both directions
+    std::int64_t header_bytes = 0;   ///< both directions
+    PlainStats iat;                  ///< gaps between consecutive packets, arrival order
+    PlainStats lengths;              ///< the multiset L of docs/features.md
     double average_packet_size = 0;  ///< sum(L) / packets
     /// Packets carrying each TCP flag, indexed by bit number (FIN = 0 ... CWR = 7).
     std::array<std::uint64_t, 8> flag_packets{};

@@ -3,13 +3,13 @@
 // packet sequences, in every profile: the same check as the libFuzzer target
 // fuzz_flow_engine, run in every CI build without libFuzzer. Each sequence is random bytes fed
 // to the same packet generator as the fuzz target's input.
-#include <gtest/gtest.h>
+#include "flow_differential.hpp"
 
 #include <cstdint>
 #include <random>
 #include <vector>
 
-#include "flow_differential.hpp"
+#include <gtest/gtest.h>
 
 namespace fm::test_support {
 namespace {
