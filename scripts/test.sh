@@ -3,7 +3,8 @@
 # Quick start command 2 and the whole of CI: builds flowmeterd with AddressSanitizer and
 # UndefinedBehaviorSanitizer (gcc, debug, warnings as errors) and runs every test suite, then the
 # style checks, then a release build of the whole tree with warnings as errors (build only),
-# then the 'pipeline' suite again in a separate ThreadSanitizer build (clang).
+# then the 'pipeline' suite again in a separate ThreadSanitizer build (clang), then the libFuzzer
+# binaries (clang, ASan+UBSan), each run for a short time from its committed corpus.
 # Installs missing Debian packages first (scripts/install-deps.sh). A skipped test counts as a
 # failure: nothing reports PASS for a test that did not run. Exit status 0 only when no stage
 # failed; a stage with nothing to run is reported as NOT-RUN, never as PASS. Run it as root (or
@@ -14,7 +15,9 @@
 # Environment:
 #   FM_SHARED_DIR   reference data (default: ../shared beside the checkout)
 #   FM_JOBS         parallel compile and test jobs (default: number of CPUs)
-# Build directories: build-test (ASan+UBSan), build-release-ci (release), build-test-tsan (TSan).
+#   FM_FUZZ_SECONDS run time of each libFuzzer target (default: 20)
+# Build directories: build-test (ASan+UBSan), build-release-ci (release), build-test-tsan (TSan),
+# build-fuzz-ci (libFuzzer).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -30,7 +33,7 @@ for arg in "$@"; do
     case "$arg" in
         --clean) clean=1 ;;
         -h | --help)
-            sed -n '3,17p' "scripts/test.sh" | sed 's/^# \{0,1\}//'
+            sed -n '3,20p' "scripts/test.sh" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -264,6 +267,40 @@ PY
         else
             record "pipeline suite (TSan)" FAIL "build failed"
         fi
+    fi
+fi
+
+# ---- libFuzzer binaries, a short run each -----------------------------------------------------
+# The fuzzing build of docs/building.md (clang, -Dfuzz=enabled, ASan+UBSan), so that it cannot
+# break unnoticed, and each target run for FM_FUZZ_SECONDS (default 20) from its committed
+# corpus (scripts/fuzz.sh). Only the fuzz targets are built. The corpus replay runs above, in
+# suite fuzz-replay.
+FUZZ_DIR=build-fuzz-ci
+stage "libFuzzer targets ($FUZZ_DIR: clang, ASan+UBSan), ${FM_FUZZ_SECONDS:-20} s each"
+t=$(date +%s)
+mapfile -t fuzz_targets < <(cd tests/fuzz && ls fuzz_*.cpp | sed 's/\.cpp$//')
+if ((${#fuzz_targets[@]} == 0)); then
+    record "fuzzers (libFuzzer)" NOT-RUN "no fuzz targets in tests/fuzz"
+elif ! configure "$FUZZ_DIR" clang++ --buildtype=debugoptimized -Dfuzz=enabled \
+    -Db_sanitize=address,undefined -Db_lundef=false -Dtests=enabled -Dbenchmarks=disabled \
+    -Ddpdk=disabled "${shared_opt[@]+"${shared_opt[@]}"}" ||
+    ! ninja -C "$FUZZ_DIR" -j "$JOBS" "${fuzz_targets[@]/#/tests/fuzz/}"; then
+    record "fuzzers (libFuzzer)" FAIL "build failed, $(elapsed "$t")"
+else
+    fuzz_failed=()
+    for target in "${fuzz_targets[@]}"; do
+        if ! FM_FUZZ_BUILD_DIR=$FUZZ_DIR scripts/fuzz.sh "$target" "${FM_FUZZ_SECONDS:-20}" \
+            >"$FUZZ_DIR/$target.log" 2>&1; then
+            fuzz_failed+=("$target")
+            tail -n 60 "$FUZZ_DIR/$target.log"
+        fi
+        grep -E '^stat::number_of_executed_units|^#[0-9]+ +DONE' "$FUZZ_DIR/$target.log" |
+            sed "s/^/  $target: /" || true
+    done
+    if ((${#fuzz_failed[@]} == 0)); then
+        record "fuzzers (libFuzzer)" PASS "${#fuzz_targets[@]} targets, $(elapsed "$t")"
+    else
+        record "fuzzers (libFuzzer)" FAIL "findings in ${fuzz_failed[*]} (inputs in $FUZZ_DIR/fuzz-artifacts)"
     fi
 fi
 

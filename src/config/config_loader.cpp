@@ -75,6 +75,37 @@ constexpr std::uint64_t kMinRotateBytes = 4096;
 constexpr std::uint64_t kMinHoldBytes = 64 * 1024;
 constexpr std::uint32_t kMaxStatsInterval = 86400;
 
+/// Strict UTF-8 (no overlong forms, surrogates or code points above U+10FFFF). YAML text is
+/// Unicode: yaml-cpp reads other bytes as they are but writes them back as U+FFFD, so a value
+/// that is not UTF-8 would not survive to_yaml().
+bool valid_utf8(std::string_view s) noexcept {
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        const std::size_t n = c < 0x80         ? 1
+                              : (c >> 5) == 6  ? 2
+                              : (c >> 4) == 14 ? 3
+                              : (c >> 3) == 30 ? 4
+                                               : 0;
+        if (n == 0 || i + n > s.size()) {
+            return false;
+        }
+        std::uint32_t cp = n == 1 ? c : c & (0x7FU >> n);
+        for (std::size_t k = 1; k < n; ++k) {
+            const auto cc = static_cast<unsigned char>(s[i + k]);
+            if ((cc >> 6) != 2) {
+                return false;
+            }
+            cp = cp << 6 | (cc & 0x3FU);
+        }
+        constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            return false;
+        }
+        i += n;
+    }
+    return true;
+}
+
 class Parser;
 using Setter = void (*)(Parser&, const YAML::Node&, std::string_view key);
 
@@ -124,6 +155,9 @@ public:
     std::string text(const YAML::Node& n, std::string_view key) const {
         if (!n.IsScalar()) {
             fail(n, key, fmt::format("expected a string, got {}", kind(n)));
+        }
+        if (!valid_utf8(n.Scalar())) {
+            fail(n, key, "not valid UTF-8 text");
         }
         return n.Scalar();
     }

@@ -231,6 +231,11 @@ const BadCase kParseCases[] = {
     {"leaf_used_as_section", "flow:\n  profile:\n    name: v4\n", "bad.yaml:3", "flow.profile",
      "expected a string, got a mapping"},
     {"section_not_map", "pipeline: 4\n", "bad.yaml:1", "pipeline", "expected a mapping"},
+    // Bytes that are not UTF-8 would be written back by to_yaml() as U+FFFD (fuzz finding).
+    {"not_utf8_list", "capture:\n  files: [a.pcap, \x9b\x9b]\n", "bad.yaml:2", "capture.files",
+     "not valid UTF-8"},
+    {"not_utf8_overlong", "output:\n  label: \"\xc0\xaf\"\n", "bad.yaml:2", "output.label",
+     "not valid UTF-8"},
     {"top_not_map", "- a\n- b\n", "bad.yaml:1", "(top level)", "expected a mapping"},
     {"duplicate", "pipeline:\n  workers: 2\n  workers: 3\n", "bad.yaml:3", "pipeline.workers",
      "duplicate key"},
