@@ -14,6 +14,7 @@ PACKAGES=(
     g++
     groff-base
     iproute2
+    kcat
     libbenchmark-dev
     libclang-rt-14-dev
     libcli11-dev
@@ -24,6 +25,7 @@ PACKAGES=(
     libgtest-dev
     libhowardhinnant-date-dev
     libpcap-dev
+    librdkafka-dev
     libspdlog-dev
     libsystemd-dev
     libyaml-cpp-dev
@@ -32,6 +34,7 @@ PACKAGES=(
     ninja-build
     pkg-config
     python3
+    python3-confluent-kafka
     python3-matplotlib
     scdoc
     systemd

@@ -12,6 +12,7 @@
 
 #include "common/profile.hpp"
 #include "common/time.hpp"
+#include "config/kafka_config.hpp"
 
 namespace fm::config {
 
@@ -132,6 +133,9 @@ struct OutputConfig {
     /// when this many bytes are held the writer stops draining its queue (backpressure).
     std::uint64_t hold_max_bytes = 64ull << 20;
     bool fsync = true;  ///< fsync a file before it is renamed to .csv
+    /// Where rows go: "csv" (the files above), "kafka" (output.kafka) or both.
+    std::vector<std::string> sinks = {std::string(kSinkCsv)};
+    KafkaConfig kafka;
 
     bool operator==(const OutputConfig&) const = default;
 };

@@ -65,6 +65,11 @@ struct BuildFeatures {
 #else
     bool systemd = false;
 #endif
+#ifdef FM_HAVE_KAFKA
+    bool kafka = true;
+#else
+    bool kafka = false;
+#endif
 };
 
 struct LoadedConfig {
