@@ -2,6 +2,7 @@
 #include "output/kafka_sink.hpp"
 
 #include <librdkafka/rdkafka.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -292,7 +293,8 @@ void KafkaSink::write_rows(std::string_view csv_lines, std::uint32_t /*rows*/) {
 void KafkaSink::update_gauges() {
     counters_.rows_queued_now.store(static_cast<std::uint64_t>(rd_kafka_outq_len(rk_)),
                                     std::memory_order_relaxed);
-    counters_.spool_bytes_now.store(spool_.bytes(), std::memory_order_relaxed);
+    counters_.spool_bytes_now.store(spool_.messages() == 0 ? 0 : spool_.bytes(),
+                                    std::memory_order_relaxed);
 }
 
 void KafkaSink::tick() {
@@ -357,6 +359,9 @@ void KafkaSink::close(bool fast) {
             spool_.messages(), first.size(), spooled_before, spool_.path());
     }
     update_gauges();
+    if (spool_.messages() == 0) {
+        ::unlink(spool_.path().c_str());  // nothing waits: no file left behind
+    }
     rd_kafka_topic_destroy(topic_);
     rd_kafka_destroy(rk_);
     topic_ = nullptr;
