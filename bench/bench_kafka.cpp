@@ -5,17 +5,18 @@
 // CSV rows of a real capture (FM_BENCH_CSV, default the `fixed` golden file of the spoofed
 // SYN flood in ../shared), repeated to 400 000 rows per pass. Arguments: compression
 // (0 none, 1 lz4, 2 zstd) and format (0 csv, 1 json). The row rate is items_per_second.
-#include <benchmark/benchmark.h>
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 #include <vector>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <unistd.h>
+
+#include <benchmark/benchmark.h>
 
 #include "config/config.hpp"
 #include "output/kafka_sink.hpp"
@@ -34,10 +35,10 @@ struct Rows {
 const Rows& rows() {
     static const Rows r = [] {
         const char* env = std::getenv("FM_BENCH_CSV");
-        const std::string path =
-            env != nullptr ? env
-                           : std::string(FM_SHARED_DIR) +
-                                 "/golden/fixed/large/pkt.TCP.synflood.spoofed.pcap.csv";
+        const std::string path = env != nullptr
+                                     ? env
+                                     : std::string(FM_SHARED_DIR) +
+                                           "/golden/fixed/large/pkt.TCP.synflood.spoofed.pcap.csv";
         std::ifstream in(path);
         Rows out;
         std::getline(in, out.header);
@@ -87,7 +88,9 @@ void BM_KafkaSink(benchmark::State& state) {
     cfg.output.directory = dir;
     cfg.output.sinks = {"kafka"};
     cfg.output.kafka.brokers = {rd_kafka_mock_cluster_bootstraps(mc)};
-    cfg.output.kafka.compression = state.range(0) == 0 ? "none" : state.range(0) == 1 ? "lz4" : "zstd";
+    cfg.output.kafka.compression = state.range(0) == 0   ? "none"
+                                   : state.range(0) == 1 ? "lz4"
+                                                         : "zstd";
     cfg.output.kafka.format = state.range(1) == 0 ? "csv" : "json";
     cfg.output.kafka.sensor_id = "bench";
     cfg.output.kafka.queue_max_bytes = 1ull << 30;  // no spooling: the brokers are up

@@ -19,12 +19,12 @@ struct KafkaConfig {
     std::vector<std::string> brokers;  ///< host:port each (bootstrap.servers)
     std::string topic = "flows";
     std::string client_id = "flowmeterd";
-    std::string sensor_id;          ///< header sensor_id; empty = the host name
-    std::string format = "csv";     ///< csv: the CSV row; json: one object per row
-    std::string key = "flow";       ///< flow: symmetric flow key; none: no key
-    std::string compression = "lz4";  ///< lz4, zstd, gzip, snappy or none
+    std::string sensor_id;                ///< header sensor_id; empty = the host name
+    std::string format = "csv";           ///< csv: the CSV row; json: one object per row
+    std::string key = "flow";             ///< flow: symmetric flow key; none: no key
+    std::string compression = "lz4";      ///< lz4, zstd, gzip, snappy or none
     std::uint32_t batch_bytes = 1000000;  ///< batch.size (librdkafka default)
-    std::uint32_t linger_ms = 20;          ///< linger.ms
+    std::uint32_t linger_ms = 20;         ///< linger.ms
     /// Rows waiting for the brokers in memory (librdkafka queue.buffering.max.kbytes); beyond
     /// it rows go to the spool file.
     std::uint64_t queue_max_bytes = 64ull << 20;

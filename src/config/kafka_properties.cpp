@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "config/kafka_properties.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <climits>
+
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -102,8 +102,7 @@ std::string resolved_sensor_id(const KafkaConfig& k) {
 
 std::vector<KafkaProperty> kafka_properties(const KafkaConfig& k) {
     std::vector<KafkaProperty> p = {
-        {"bootstrap.servers", fmt::format("{}", fmt::join(k.brokers, ",")),
-         "output.kafka.brokers"},
+        {"bootstrap.servers", fmt::format("{}", fmt::join(k.brokers, ",")), "output.kafka.brokers"},
         {"client.id", k.client_id, "output.kafka.client_id"},
         {"compression.type", k.compression, "output.kafka.compression"},
         {"batch.size", fmt::format("{}", k.batch_bytes), "output.kafka.batch_bytes"},
@@ -192,8 +191,8 @@ void check_sinks(const DaemonConfig& c, const Origins& origins, bool kafka_built
                                                 k.format, fmt::join(kFormats, ", ")));
     }
     if (!one_of(kKeys, k.key)) {
-        fail("output.kafka.key", fmt::format("unknown key \"{}\": expected one of {}", k.key,
-                                             fmt::join(kKeys, ", ")));
+        fail("output.kafka.key",
+             fmt::format("unknown key \"{}\": expected one of {}", k.key, fmt::join(kKeys, ", ")));
     }
     if (!one_of(kCompressions, k.compression)) {
         fail("output.kafka.compression",
@@ -213,14 +212,12 @@ void check_sinks(const DaemonConfig& c, const Origins& origins, bool kafka_built
                          kMinQueueBytes, kMaxQueueBytes));
     }
     if (k.spool_max_bytes < kMinSpoolBytes) {
-        fail("output.kafka.spool_max_bytes",
-             fmt::format("{} is too small: must be at least {}", k.spool_max_bytes,
-                         kMinSpoolBytes));
+        fail("output.kafka.spool_max_bytes", fmt::format("{} is too small: must be at least {}",
+                                                         k.spool_max_bytes, kMinSpoolBytes));
     }
     if (k.flush_timeout_s > kMaxFlushTimeout) {
-        fail("output.kafka.flush_timeout_s",
-             fmt::format("{} is out of range: must be from 0 to {}", k.flush_timeout_s,
-                         kMaxFlushTimeout));
+        fail("output.kafka.flush_timeout_s", fmt::format("{} is out of range: must be from 0 to {}",
+                                                         k.flush_timeout_s, kMaxFlushTimeout));
     }
 #ifdef FM_HAVE_KAFKA
     // librdkafka is the judge of its own properties: names, values, and the rules between

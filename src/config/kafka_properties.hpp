@@ -19,7 +19,7 @@ namespace fm::config {
 class Origins;
 
 struct KafkaProperty {
-    std::string name;      ///< librdkafka property ("compression.type")
+    std::string name;  ///< librdkafka property ("compression.type")
     std::string value;
     std::string yaml_key;  ///< where it came from ("output.kafka.compression")
 };

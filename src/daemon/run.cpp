@@ -43,8 +43,8 @@ Run::Run(const config::DaemonConfig& cfg, RunOptions options)
     writer_options.csv = config::has_sink(cfg.output, config::kSinkCsv);
     if (config::has_sink(cfg.output, config::kSinkKafka)) {
 #ifdef FM_HAVE_KAFKA
-        stream_ = std::make_unique<output::KafkaSink>(cfg, Pipeline::csv_header(cfg),
-                                                      &abandon_output_);
+        stream_ =
+            std::make_unique<output::KafkaSink>(cfg, Pipeline::csv_header(cfg), &abandon_output_);
         writer_options.stream = stream_.get();
 #else
         throw config::ConfigError("output.sinks", "output.sinks",

@@ -127,9 +127,8 @@ void KafkaRowEncoder::value(std::string_view line, std::string& out) const {
     std::size_t start = 0;
     for (std::size_t i = 0; i < keys_.size(); ++i) {
         const auto comma = line.find(',', start);
-        const std::string_view c =
-            line.substr(start, comma == std::string_view::npos ? line.size() - start
-                                                               : comma - start);
+        const std::string_view c = line.substr(
+            start, comma == std::string_view::npos ? line.size() - start : comma - start);
         if (i != 0) {
             out.push_back(',');
         }

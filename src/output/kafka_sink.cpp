@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "output/kafka_sink.hpp"
 
-#include <librdkafka/rdkafka.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <cstring>
 #include <thread>
+
+#include <librdkafka/rdkafka.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -30,8 +30,8 @@ constexpr std::string_view kCsvHeader = "csv_header";
 std::string_view header_value(rd_kafka_headers_t* hdrs, std::string_view name) {
     const void* v = nullptr;
     std::size_t n = 0;
-    if (hdrs == nullptr ||
-        rd_kafka_header_get_last(hdrs, std::string(name).c_str(), &v, &n) != 0 || v == nullptr) {
+    if (hdrs == nullptr || rd_kafka_header_get_last(hdrs, std::string(name).c_str(), &v, &n) != 0 ||
+        v == nullptr) {
         return {};
     }
     return {static_cast<const char*>(v), n};
@@ -47,7 +47,8 @@ KafkaSink::KafkaSink(const config::DaemonConfig& cfg, std::string_view csv_heade
                      const std::atomic<bool>* abandon)
     : kcfg_(cfg.output.kafka),
       abandon_(abandon),
-      headers_{config::resolved_sensor_id(cfg.output.kafka), std::string(to_string(cfg.flow.profile)),
+      headers_{config::resolved_sensor_id(cfg.output.kafka),
+               std::string(to_string(cfg.flow.profile)),
                cfg.output.kafka.format == "csv" ? std::string(csv_header) : std::string()},
       encoder_(csv_header, cfg.output.kafka.format == "json"),
       flow_key_(cfg.output.kafka.key == "flow"),
@@ -61,8 +62,9 @@ KafkaSink::KafkaSink(const config::DaemonConfig& cfg, std::string_view csv_heade
     rd_kafka_conf_set_opaque(conf, this);
     rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t* rk, const rd_kafka_message_t* m,
                                          void* opaque) { on_delivery(rk, m, opaque); });
-    rd_kafka_conf_set_error_cb(conf, [](rd_kafka_t* rk, int err, const char* reason,
-                                        void* opaque) { on_error(rk, err, reason, opaque); });
+    rd_kafka_conf_set_error_cb(conf, [](rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+        on_error(rk, err, reason, opaque);
+    });
     std::array<char, 512> err{};
     rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err.data(), err.size());
     if (rk_ == nullptr) {
@@ -135,8 +137,8 @@ void KafkaSink::delivered(const rd_kafka_message_t* msg) {
         counters_.rows_delivered.fetch_add(1, std::memory_order_relaxed);
         return;
     }
-    if (taking_back_ &&
-        (msg->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || msg->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)) {
+    if (taking_back_ && (msg->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+                         msg->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)) {
         rd_kafka_headers_t* hdrs = nullptr;
         // The message's own headers: it may be a replay of an older configuration's spool.
         rd_kafka_message_headers(msg, &hdrs);

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "output/kafka_spool.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <system_error>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -98,13 +98,13 @@ bool KafkaSpool::load(std::uint64_t off, std::uint64_t n, std::uint64_t limit) {
     if (off >= read_buf_off_ && off + n <= read_buf_off_ + read_buf_.size()) {
         return true;
     }
-    const std::uint64_t want = std::min<std::uint64_t>(std::max<std::uint64_t>(n, kReadChunk),
-                                                       limit - off);
+    const std::uint64_t want =
+        std::min<std::uint64_t>(std::max<std::uint64_t>(n, kReadChunk), limit - off);
     read_buf_.resize(want);
     std::size_t got = 0;
     while (got < want) {
-        const ssize_t r = pread(fd_, read_buf_.data() + got, want - got,
-                                static_cast<off_t>(off + got));
+        const ssize_t r =
+            pread(fd_, read_buf_.data() + got, want - got, static_cast<off_t>(off + got));
         if (r < 0 && errno == EINTR) {
             continue;
         }
@@ -166,8 +166,7 @@ bool KafkaSpool::read_record(std::uint64_t off, std::uint64_t limit, SpoolView& 
     }
     is_headers = type == 'H';
     if (is_headers) {
-        headers = SpoolHeaders{std::string(texts[0]), std::string(texts[1]),
-                               std::string(texts[2])};
+        headers = SpoolHeaders{std::string(texts[0]), std::string(texts[1]), std::string(texts[2])};
     } else {
         view.key = null_key ? std::nullopt : std::optional<std::string_view>(texts[0]);
         view.value = texts[1];
@@ -209,8 +208,7 @@ void KafkaSpool::scan() {
 }
 
 void KafkaSpool::encode(std::string& out, const SpoolHeaders* last, const SpoolHeaders& h,
-                        const std::optional<std::string_view>& key,
-                        std::string_view value) const {
+                        const std::optional<std::string_view>& key, std::string_view value) const {
     if (last == nullptr || !(*last == h)) {
         out.push_back('H');
         put_text(out, h.sensor_id);

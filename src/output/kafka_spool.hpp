@@ -92,10 +92,10 @@ private:
     std::string path_;
     std::uint64_t max_bytes_;
     int fd_ = -1;
-    std::uint64_t file_end_ = 0;   ///< bytes in the file (complete records)
-    std::uint64_t read_off_ = 0;   ///< the next record to replay
-    std::uint64_t messages_ = 0;   ///< messages not replayed
-    std::string buffer_;           ///< appended, not yet written
+    std::uint64_t file_end_ = 0;                 ///< bytes in the file (complete records)
+    std::uint64_t read_off_ = 0;                 ///< the next record to replay
+    std::uint64_t messages_ = 0;                 ///< messages not replayed
+    std::string buffer_;                         ///< appended, not yet written
     std::optional<SpoolHeaders> write_headers_;  ///< headers in force at the end
     SpoolHeaders read_headers_;                  ///< headers in force at read_off_
     SpoolView peeked_;

@@ -6,9 +6,6 @@
 // back up; each prints "down" or "up" on stdout once done, so a test can wait for it.
 //
 // usage: kafka-mock-cluster [--brokers N] [--topic NAME:PARTITIONS]...
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
-
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +13,9 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 
 int main(int argc, char** argv) {
     int brokers = 3;

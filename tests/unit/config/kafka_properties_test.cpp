@@ -59,8 +59,7 @@ TEST(KafkaSettings, BrokersAreNeededAndChecked) {
 }
 
 TEST(KafkaSettings, NamedChoicesAreChecked) {
-    const std::string head =
-        "output:\n  sinks: [kafka]\n  kafka:\n    brokers: [\"h:9092\"]\n";
+    const std::string head = "output:\n  sinks: [kafka]\n  kafka:\n    brokers: [\"h:9092\"]\n";
     EXPECT_NE(error_of(head + "    format: avro\n").find("k.yaml:7: output.kafka.format:"),
               std::string::npos);
     EXPECT_NE(error_of(head + "    key: random\n").find("output.kafka.key:"), std::string::npos);

@@ -21,17 +21,17 @@ TEST(KafkaRowEncoder, CsvValueIsTheRow) {
 TEST(KafkaRowEncoder, JsonTypesNumbersAndKeepsNanAsStrings) {
     const KafkaRowEncoder enc(kHeader, true);
     std::string out;
-    enc.value("10.0.0.2-10.0.0.1-80-5555-6,10.0.0.1,5555,10.0.0.2,80,6,2024-01-01 00:00:00,"
-              "NaN,1.0E7,0",
-              out);
+    enc.value(
+        "10.0.0.2-10.0.0.1-80-5555-6,10.0.0.1,5555,10.0.0.2,80,6,2024-01-01 00:00:00,"
+        "NaN,1.0E7,0",
+        out);
     EXPECT_EQ(out,
               "{\"Flow ID\":\"10.0.0.2-10.0.0.1-80-5555-6\",\"Src IP\":\"10.0.0.1\","
               "\"Src Port\":5555,\"Dst IP\":\"10.0.0.2\",\"Dst Port\":80,\"Protocol\":6,"
               "\"Timestamp\":\"2024-01-01 00:00:00\",\"Flow Bytes/s\":\"NaN\","
               "\"Mean\":1.0E7,\"Label\":\"0\"}");
     enc.value("x,1.1.1.1,1,2.2.2.2,2,17,t,Infinity,-Infinity,BENIGN", out);
-    EXPECT_NE(out.find("\"Flow Bytes/s\":\"Infinity\",\"Mean\":\"-Infinity\""),
-              std::string::npos)
+    EXPECT_NE(out.find("\"Flow Bytes/s\":\"Infinity\",\"Mean\":\"-Infinity\""), std::string::npos)
         << out;
 }
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "output/kafka_spool.hpp"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -31,8 +31,7 @@ protected:
         std::vector<std::string> out;
         while (const SpoolView* v = s.peek()) {
             out.push_back(std::string(v->headers->sensor_id) + "|" +
-                          (v->key ? std::string(*v->key) : "<null>") + "|" +
-                          std::string(v->value));
+                          (v->key ? std::string(*v->key) : "<null>") + "|" + std::string(v->value));
             s.advance();
         }
         return out;
