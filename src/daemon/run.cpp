@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "config/config_loader.hpp"
 #include "config/kafka_properties.hpp"
 #include "config/pipeline_layout.hpp"
 #ifdef FM_HAVE_KAFKA
