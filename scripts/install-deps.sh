@@ -15,6 +15,7 @@ PACKAGES=(
     g++
     groff-base
     iproute2
+    kcat
     libbenchmark-dev
     libclang-rt-14-dev
     libcli11-dev
@@ -26,6 +27,7 @@ PACKAGES=(
     libhowardhinnant-date-dev
     libmicrohttpd-dev
     libpcap-dev
+    librdkafka-dev
     libspdlog-dev
     libsystemd-dev
     libyaml-cpp-dev
@@ -34,6 +36,7 @@ PACKAGES=(
     ninja-build
     pkg-config
     python3
+    python3-confluent-kafka
     python3-matplotlib
     python3-prometheus-client
     scdoc

@@ -13,6 +13,7 @@
 #include "common/profile.hpp"
 #include "common/time.hpp"
 #include "config/label_rule.hpp"
+#include "config/kafka_config.hpp"
 
 namespace fm::config {
 
@@ -135,6 +136,9 @@ struct OutputConfig {
     bool fsync = true;  ///< fsync a file before it is renamed to .csv
     /// Permission bits of every output file, exactly (the umask does not narrow them).
     std::uint32_t file_mode = 0640;
+    /// Where rows go: "csv" (the files above), "kafka" (output.kafka) or both.
+    std::vector<std::string> sinks = {std::string(kSinkCsv)};
+    KafkaConfig kafka;
 
     bool operator==(const OutputConfig&) const = default;
 };

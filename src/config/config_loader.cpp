@@ -22,6 +22,7 @@
 #include "config/listen_address.hpp"
 #include "config/label_rules_loader.hpp"
 #include "config/account.hpp"
+#include "config/kafka_properties.hpp"
 #include "config/pipeline_layout.hpp"
 
 namespace fm::config {
@@ -124,6 +125,7 @@ constexpr auto kSections = std::to_array<std::string_view>({
     "flow",
     "output",
     "output.rotate",
+    "output.kafka",
     "logging",
     "metrics",
     "security",
@@ -256,6 +258,32 @@ public:
             return *e;
         }
         fail(n, key, fmt::format("unknown value \"{}\": expected one of {}", s, choices));
+    }
+
+    /// A mapping of plain names to scalars (output.kafka.properties); each entry's line is
+    /// kept as the origin of "KEY.NAME", for messages about one entry.
+    std::vector<std::pair<std::string, std::string>> text_map(const YAML::Node& n,
+                                                              std::string_view key) const {
+        if (!n.IsMap()) {
+            fail(n, key, fmt::format("expected a mapping of names to values, got {}", kind(n)));
+        }
+        std::vector<std::pair<std::string, std::string>> v;
+        for (auto it = n.begin(); it != n.end(); ++it) {
+            const YAML::Node name = it->first;
+            const YAML::Node value = it->second;
+            const std::string full = fmt::format("{}.{}", key, name.Scalar());
+            if (!name.IsScalar()) {
+                fail(name, key, "names must be plain strings");
+            }
+            for (const auto& [k, x] : v) {
+                if (k == name.Scalar()) {
+                    fail(name, full, "duplicate key");
+                }
+            }
+            v.emplace_back(name.Scalar(), text(value, full));
+            out_.origins.set(full, where(name));
+        }
+        return v;
     }
 
 private:
@@ -403,6 +431,49 @@ const auto kLeaves = std::to_array<Leaf>({
     }},
     {"security.group", [](Parser& p, const YAML::Node& n, std::string_view k) {
         p.cfg().security.group = p.text(n, k);
+    }},
+    {"output.sinks", [](Parser& p, const YAML::Node& n, std::string_view k) {
+        p.cfg().output.sinks = p.text_list(n, k);
+    }},
+    {"output.kafka.brokers", [](Parser& p, const YAML::Node& n, std::string_view k) {
+        p.cfg().output.kafka.brokers = p.text_list(n, k);
+    }},
+    {"output.kafka.topic", [](Parser& p, const YAML::Node& n, std::string_view k) {
+        p.cfg().output.kafka.topic = p.text(n, k);
+    }},
+    {"output.kafka.client_id", [](Parser& p, const YAML::Node& n, std::string_view k) {
+        p.cfg().output.kafka.client_id = p.text(n, k);
+    }},
+    {"output.kafka.sensor_id", [](Parser& p, const YAML::Node& n, std::string_view k) {
+        p.cfg().output.kafka.sensor_id = p.text(n, k);
+    }},
+    {"output.kafka.format", [](Parser& p, const YAML::Node& n, std::string_view k) {
+        p.cfg().output.kafka.format = p.text(n, k);
+    }},
+    {"output.kafka.key", [](Parser& p, const YAML::Node& n, std::string_view k) {
+        p.cfg().output.kafka.key = p.text(n, k);
+    }},
+    {"output.kafka.compression", [](Parser& p, const YAML::Node& n, std::string_view k) {
+        p.cfg().output.kafka.compression = p.text(n, k);
+    }},
+    {"output.kafka.batch_bytes", [](Parser& p, const YAML::Node& n, std::string_view k) {
+        p.cfg().output.kafka.batch_bytes = p.integer<std::uint32_t>(n, k);
+    }},
+    {"output.kafka.linger_ms", [](Parser& p, const YAML::Node& n, std::string_view k) {
+        p.cfg().output.kafka.linger_ms = p.integer<std::uint32_t>(n, k);
+    }},
+    {"output.kafka.queue_max_bytes", [](Parser& p, const YAML::Node& n, std::string_view k) {
+        p.cfg().output.kafka.queue_max_bytes = p.integer<std::uint64_t>(n, k);
+    }},
+    {"output.kafka.spool_max_bytes", [](Parser& p, const YAML::Node& n, std::string_view k) {
+        p.cfg().output.kafka.spool_max_bytes = p.integer<std::uint64_t>(n, k);
+    }},
+    {"output.kafka.flush_timeout_s", [](Parser& p, const YAML::Node& n, std::string_view k) {
+        p.cfg().output.kafka.flush_timeout_s = p.integer<std::uint32_t>(n, k);
+    }},
+    {"output.kafka.properties", [](Parser& p, const YAML::Node& n, std::string_view k) {
+        p.cfg().output.kafka.properties = n.IsNull() ? decltype(p.cfg().output.kafka.properties){}
+                                                     : p.text_map(n, k);
     }},
     {"logging.level", [](Parser& p, const YAML::Node& n, std::string_view k) {
         p.cfg().logging.level = p.text(n, k);
@@ -732,6 +803,8 @@ void validate(const DaemonConfig& c, const Origins& origins, const BuildFeatures
         ck.fail("output.label", "must not contain a comma, a quote or a line break (CSV field)");
     }
 
+    check_sinks(c, origins, build.kafka);
+
     // logging
     if (!valid_log_level(c.logging.level)) {
         ck.fail("logging.level", fmt::format("unknown level \"{}\": expected one of {}",
@@ -863,6 +936,27 @@ std::string to_yaml(const DaemonConfig& c) {
     num("hold_max_bytes", c.output.hold_max_bytes);
     flag("fsync", c.output.fsync);
     str("file_mode", fmt::format("{:04o}", c.output.file_mode));
+    e << YAML::Key << "sinks" << YAML::Value;
+    str_list(c.output.sinks);
+    e << YAML::Key << "kafka" << YAML::Value << YAML::BeginMap;
+    e << YAML::Key << "brokers" << YAML::Value;
+    str_list(c.output.kafka.brokers);
+    str("topic", c.output.kafka.topic);
+    str("client_id", c.output.kafka.client_id);
+    str("sensor_id", c.output.kafka.sensor_id);
+    plain("format", c.output.kafka.format);
+    plain("key", c.output.kafka.key);
+    plain("compression", c.output.kafka.compression);
+    num("batch_bytes", c.output.kafka.batch_bytes);
+    num("linger_ms", c.output.kafka.linger_ms);
+    num("queue_max_bytes", c.output.kafka.queue_max_bytes);
+    num("spool_max_bytes", c.output.kafka.spool_max_bytes);
+    num("flush_timeout_s", c.output.kafka.flush_timeout_s);
+    e << YAML::Key << "properties" << YAML::Value << YAML::BeginMap;
+    for (const auto& [k, v] : c.output.kafka.properties) {
+        str(k, v);
+    }
+    e << YAML::EndMap << YAML::EndMap;
     e << YAML::EndMap;
 
     e << YAML::Key << "logging" << YAML::Value << YAML::BeginMap;

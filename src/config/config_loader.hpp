@@ -70,6 +70,11 @@ struct BuildFeatures {
 #else
     bool metrics = false;
 #endif
+#ifdef FM_HAVE_KAFKA
+    bool kafka = true;
+#else
+    bool kafka = false;
+#endif
 };
 
 struct LoadedConfig {

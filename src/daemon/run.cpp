@@ -7,7 +7,12 @@
 
 #include <fmt/format.h>
 
+#include "config/config_loader.hpp"
+#include "config/kafka_properties.hpp"
 #include "config/pipeline_layout.hpp"
+#ifdef FM_HAVE_KAFKA
+#include "output/kafka_sink.hpp"
+#endif
 
 namespace fm::daemon {
 
@@ -63,6 +68,17 @@ Run::Run(const config::DaemonConfig& cfg, RunOptions options)
     rows_ = Pipeline::make_row_queue(workers);
     output::WriterThreadOptions writer_options;
     writer_options.hold_max_bytes = cfg.output.hold_max_bytes;
+    writer_options.csv = config::has_sink(cfg.output, config::kSinkCsv);
+    if (config::has_sink(cfg.output, config::kSinkKafka)) {
+#ifdef FM_HAVE_KAFKA
+        stream_ =
+            std::make_unique<output::KafkaSink>(cfg, Pipeline::csv_header(cfg), &abandon_output_);
+        writer_options.stream = stream_.get();
+#else
+        throw config::ConfigError("output.sinks", "output.sinks",
+                                  "kafka: this flowmeterd was built without librdkafka");
+#endif
+    }
     writer_thread_ = std::make_unique<output::WriterThread>(*rows_, *writer_, writer_options);
 
     PipelineOptions pipeline_options = options.pipeline;
@@ -110,6 +126,9 @@ PipelineResult Run::wait() {
     writer_thread_->stop();
     result.writer = writer_thread_->stats();
     add_counters(result.counters, result.writer);
+    if (stream_) {
+        stream_->add_counters_to(result.counters);
+    }
     for (const auto& [name, value] : inputs_->named_counters()) {
         add_counter(result.counters, name, value);
     }
@@ -130,6 +149,9 @@ void Run::request_fast_stop() noexcept {
 StatsSnapshot Run::snapshot() const {
     StatsSnapshot s = stats_snapshot(*pipeline_, writer_thread_->stats());
     s.capture_drops = inputs_->drops();
+    if (stream_) {
+        stream_->add_counters_to(s.details);
+    }
     for (const auto& [name, value] : inputs_->named_counters()) {
         add_counter(s.details, name, value);
     }

@@ -85,6 +85,8 @@ private:
     std::vector<capture::PacketSource*> sources_;
     std::unique_ptr<output::RotatingCsvWriter> writer_;
     std::unique_ptr<output::RowQueue> rows_;
+    /// The Kafka sink when output.sinks names kafka (fed by the writer thread).
+    std::unique_ptr<output::RowStream> stream_;
     std::unique_ptr<output::WriterThread> writer_thread_;
     /// Set at a fast stop, when the writer no longer takes rows: workers then give up waiting
     /// for room in its queue instead of blocking for ever.

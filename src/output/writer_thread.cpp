@@ -175,6 +175,12 @@ void WriterThread::consume(RowChunk&& chunk) {
         return;  // a wake-up (wake()), not rows
     }
     counters_.chunks.fetch_add(1, std::memory_order_relaxed);
+    if (opt_.stream != nullptr) {
+        opt_.stream->write_rows(chunk.text, chunk.rows);
+    }
+    if (!opt_.csv) {
+        return;
+    }
     if (backlog()) {
         hold(std::move(chunk));  // keep the order: nothing overtakes held rows
         return;
@@ -286,6 +292,14 @@ void WriterThread::report_recovery() {
 }
 
 void WriterThread::finish(bool fast) {
+    finish_csv(fast);
+    if (opt_.stream != nullptr) {
+        opt_.stream->close(stop_mode_.load(std::memory_order_acquire) ==
+                           static_cast<int>(StopMode::Fast));
+    }
+}
+
+void WriterThread::finish_csv(bool fast) {
     if (fast) {
         // Second signal: one attempt for everything already formatted, no waiting.
         flush_held(true);
@@ -337,7 +351,7 @@ void WriterThread::finish(bool fast) {
         const auto until = std::chrono::steady_clock::now() + opt_.retry_interval;
         while (std::chrono::steady_clock::now() < until) {
             if (stop_mode_.load(std::memory_order_acquire) == static_cast<int>(StopMode::Fast)) {
-                finish(true);
+                finish_csv(true);
                 return;
             }
             std::this_thread::sleep_for(std::min(opt_.poll_interval, opt_.retry_interval));
@@ -361,6 +375,9 @@ void WriterThread::run() {
                 report_error(e);
             }
             counters_.files_closed.store(writer_.files_closed(), std::memory_order_relaxed);
+        }
+        if (opt_.stream != nullptr) {
+            opt_.stream->tick();
         }
         auto now = std::chrono::steady_clock::now();
         if (backlog() && now >= next_retry_) {

@@ -26,6 +26,7 @@
 #include <concurrentqueue/blockingconcurrentqueue.h>
 
 #include "output/rotating_csv_writer.hpp"
+#include "output/row_stream.hpp"
 #include "output/writer_counters.def"
 
 namespace fm::output {
@@ -68,6 +69,10 @@ struct WriterThreadOptions {
     std::chrono::milliseconds poll_interval{100};    ///< longest sleep on an empty queue
     std::chrono::milliseconds log_interval{10000};   ///< at most one error line per interval
     std::chrono::milliseconds tick_interval{1000};   ///< RotatingCsvWriter::tick() period
+    /// output.sinks: rows go to the CSV files (csv) and/or to `stream` (kafka), which gets
+    /// every chunk first, ticks every loop turn and is closed at the end. Borrowed.
+    bool csv = true;
+    RowStream* stream = nullptr;
 };
 
 /// Counter snapshot; each value is read with a relaxed load (stats reporter).
@@ -138,6 +143,7 @@ private:
     void report_error(int error);
     void report_recovery();
     void finish(bool fast);
+    void finish_csv(bool fast);
     void join();
 
     RowQueue& queue_;
