@@ -8,6 +8,7 @@
 #include "flow/flow_counters.def"
 #include "flow/worker_counters.def"
 #include "output/handoff_counters.def"
+#include "output/kafka_counters.def"
 #include "output/writer_counters.def"
 
 namespace fm::metrics {
@@ -26,6 +27,7 @@ constexpr auto kDocs = std::to_array<CounterDoc>({
     FM_FLOW_COUNTERS(FM_COUNTER_DOC)
     FM_HANDOFF_COUNTERS(FM_COUNTER_DOC)
     FM_WRITER_COUNTERS(FM_COUNTER_DOC)
+    FM_KAFKA_COUNTERS(FM_COUNTER_DOC)
     // clang-format on
     {"capture.kernel_received", "frames the kernel saw for the capture sockets"},
     {"capture.kernel_drops", "frames the kernel dropped: capture ring full"},

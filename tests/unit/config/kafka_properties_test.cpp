@@ -2,6 +2,7 @@
 // output.sinks and output.kafka: the rules validate() applies, with the key and line named.
 #include "config/kafka_properties.hpp"
 
+#include <map>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -67,6 +68,26 @@ TEST(KafkaSettings, NamedChoicesAreChecked) {
               std::string::npos);
     EXPECT_NE(error_of(head + "    spool_max_bytes: 10\n").find("output.kafka.spool_max_bytes:"),
               std::string::npos);
+}
+
+TEST(KafkaSettings, EachSettingBecomesItsProducerProperty) {
+    const LoadedConfig c = parse_config_text(
+        "output:\n  sinks: [kafka]\n  kafka:\n    brokers: [\"a:9092\", \"b:9093\"]\n"
+        "    client_id: sensor-7\n    compression: zstd\n    batch_bytes: 65536\n"
+        "    linger_ms: 5\n    queue_max_bytes: 2097152\n"
+        "    properties:\n      linger.ms: \"7\"\n",
+        "k.yaml");
+    std::map<std::string, std::string> last;  // later entries override earlier ones
+    for (const KafkaProperty& p : kafka_properties(c.config.output.kafka)) {
+        last[p.name] = p.value;
+    }
+    EXPECT_EQ(last["bootstrap.servers"], "a:9092,b:9093");
+    EXPECT_EQ(last["client.id"], "sensor-7");
+    EXPECT_EQ(last["compression.type"], "zstd");
+    EXPECT_EQ(last["batch.size"], "65536");
+    EXPECT_EQ(last["queue.buffering.max.kbytes"], "2048");
+    EXPECT_EQ(last["enable.idempotence"], "true");
+    EXPECT_EQ(last["linger.ms"], "7");  // output.kafka.properties override the keys
 }
 
 TEST(KafkaSettings, OutputFileWithoutTheCsvSinkIsRefused) {

@@ -56,6 +56,7 @@ TEST_F(KafkaSpoolTest, ReplaysInOrderWithTheirHeadersAndEmptiesTheFile) {
     EXPECT_LT(fs::file_size(path_), 64u);  // cut back once everything was replayed
 }
 
+// The bound is output.kafka.spool_max_bytes (KafkaSink passes it to the spool).
 TEST_F(KafkaSpoolTest, RefusesBeyondItsSize) {
     KafkaSpool s(path_, 200);
     int kept = 0;
