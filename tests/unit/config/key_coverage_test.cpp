@@ -111,7 +111,12 @@ std::string source_root() {
 }
 
 /// Files that only parse, check or report settings: reading a field there is not using it.
+/// config/kafka_properties.cpp is the exception in src/config: it turns output.kafka into the
+/// producer's librdkafka properties, which output/kafka_sink.cpp builds the producer from.
 bool only_handles_settings(const std::string& rel) {
+    if (rel == "src/config/kafka_properties.cpp") {
+        return false;
+    }
     return rel.starts_with("src/config/") || rel == "src/daemon/cli.cpp" ||
            rel.starts_with("src/daemon/start_checks.");
 }
