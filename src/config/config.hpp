@@ -12,8 +12,8 @@
 
 #include "common/profile.hpp"
 #include "common/time.hpp"
-#include "config/label_rule.hpp"
 #include "config/kafka_config.hpp"
+#include "config/label_rule.hpp"
 
 namespace fm::config {
 

@@ -19,10 +19,10 @@
 #include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
-#include "config/listen_address.hpp"
-#include "config/label_rules_loader.hpp"
 #include "config/account.hpp"
 #include "config/kafka_properties.hpp"
+#include "config/label_rules_loader.hpp"
+#include "config/listen_address.hpp"
 #include "config/pipeline_layout.hpp"
 
 namespace fm::config {
