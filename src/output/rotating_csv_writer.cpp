@@ -7,6 +7,7 @@
 #include "output/rotating_csv_writer.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -186,8 +187,12 @@ RotatingCsvWriter::RotatingCsvWriter(const config::OutputConfig& cfg, std::strin
 
 int RotatingCsvWriter::probe_writable() const noexcept {
     try {
+        // Unique per writer, not only per process: a batch opens several writers in one
+        // directory at once.
+        static std::atomic<std::uint64_t> probes{0};
         const std::string probe =
-            fmt::format(".{}.probe.{}", rotating() ? cfg_.file_prefix : "flowmeterd", getpid());
+            fmt::format(".{}.probe.{}.{}", rotating() ? cfg_.file_prefix : "flowmeterd", getpid(),
+                        probes.fetch_add(1, std::memory_order_relaxed));
         const int pfd = create_exclusive(dirfd_, probe, 0600);
         if (pfd < 0) {
             return -pfd;

@@ -217,9 +217,13 @@ TEST(DaemonLive, CapturesAfterSwitchingToAnUnprivilegedUser) {
             }
         }
     } killer{d.pid};
-    ASSERT_TRUE(
-        wait_for([&] { return slurp(log).find("running as user nobody") != std::string::npos; },
-                 std::chrono::seconds(20), std::chrono::milliseconds(20)))
+    ASSERT_TRUE(wait_for(
+        [&] {
+            // The child creates the log after fork: absent for a moment.
+            return fs::exists(log) &&
+                   slurp(log).find("running as user nobody") != std::string::npos;
+        },
+        std::chrono::seconds(20), std::chrono::milliseconds(20)))
         << slurp(log);
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // capture threads up
     const std::string status = slurp("/proc/" + std::to_string(d.pid) + "/status");

@@ -113,7 +113,13 @@ TEST_F(BadFiles, ZeroLengthFile) {
 TEST_F(BadFiles, Directory) {
     const std::string d = dir.file("a-directory");
     fs::create_directory(d);
-    expect_refused(run_flowmeterd(scratch(), d), d, "Is a directory");
+    // Without --output-dir a directory is a usage error (exit 64) that points at batch mode;
+    // nothing is read or written.
+    const Outcome o = run_flowmeterd(scratch(), d);
+    EXPECT_EQ(o.status, 64) << o.log;
+    EXPECT_NE(o.log.find("-f " + d + ": is a directory; give --output-dir OUT"), std::string::npos)
+        << o.log;
+    EXPECT_TRUE(o.rows.empty());
 }
 
 TEST_F(BadFiles, DevZero) {
