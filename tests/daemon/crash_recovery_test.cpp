@@ -186,8 +186,14 @@ TEST(DaemonCrash, KillNineLosesNoCompletedRow) {
                 << text;
         }
         partial_left = has_partial(out);
-        if (i < kParts - 1) {
-            EXPECT_TRUE(partial_left) << "kill " << i + 1 << " left no file being written";
+        if (i == 0) {
+            // The seam kills after the fsync and before the rename: always a file to finish.
+            EXPECT_TRUE(partial_left) << "kill 1 left no file being written";
+        } else if (i < kParts - 1) {
+            // A kill from outside may land between a rename and the next file's creation;
+            // then nothing is left to finish, which the next run must also get right.
+            std::printf("kill %d %s\n", i + 1,
+                        partial_left ? "left a file being written" : "came between two files");
         }
     }
     // The first kill came after the fsync of the third file and before its rename: the next
