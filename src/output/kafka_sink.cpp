@@ -181,10 +181,18 @@ bool KafkaSink::produce(const SpoolHeaders& h, const std::optional<std::string_v
     void* value_data = const_cast<char*>(value.data());
     const std::size_t value_len = value.size();
     void* opaque = reinterpret_cast<void*>(static_cast<std::uintptr_t>(seq));
+    // Their type checks are GNU statement expressions, which clang's -Wpedantic reports.
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wgnu-statement-expression"
+#endif
     const rd_kafka_resp_err_t err = rd_kafka_producev(
         rk_, RD_KAFKA_V_RKT(topic_), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
         RD_KAFKA_V_VALUE(value_data, value_len), RD_KAFKA_V_KEY(key_data, key_len),
         RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         ++next_seq_;
         counters_.rows_produced.fetch_add(1, std::memory_order_relaxed);
