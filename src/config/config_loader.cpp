@@ -555,20 +555,6 @@ void Parser::walk(const YAML::Node& map, const std::string& prefix) {
     }
 }
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        const std::error_code ec(errno, std::generic_category());
-        throw ConfigError(path, "(file)", fmt::format("cannot read: {}", ec.message()));
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) {
-        throw ConfigError(path, "(file)", "read error");
-    }
-    return ss.str();
-}
-
 std::string format_seconds(Micros us) {
     if (us % kMicrosPerSecond == 0) {
         return fmt::format("{}", us / kMicrosPerSecond);
@@ -653,8 +639,22 @@ LoadedConfig parse_config_text(std::string_view yaml, const std::string& name) {
     return out;
 }
 
+std::string read_config_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        const std::error_code ec(errno, std::generic_category());
+        throw ConfigError(path, "(file)", fmt::format("cannot read: {}", ec.message()));
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (in.bad()) {
+        throw ConfigError(path, "(file)", "read error");
+    }
+    return ss.str();
+}
+
 LoadedConfig parse_config_file(const std::string& path) {
-    return parse_config_text(read_file(path), path);
+    return parse_config_text(read_config_file(path), path);
 }
 
 void validate(const DaemonConfig& c, const Origins& origins, const BuildFeatures& build) {

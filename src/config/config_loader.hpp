@@ -88,6 +88,10 @@ struct LoadedConfig {
 /// Throws ConfigError (also when the file cannot be read).
 LoadedConfig parse_config_file(const std::string& path);
 
+/// The whole text of a configuration or rule file; ConfigError `PATH: (file): cannot read: …`
+/// when it cannot be read.
+std::string read_config_file(const std::string& path);
+
 /// As parse_config_file, for YAML text already in memory; `name` stands for the file name.
 LoadedConfig parse_config_text(std::string_view yaml, const std::string& name);
 

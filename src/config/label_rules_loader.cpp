@@ -7,9 +7,7 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -316,17 +314,7 @@ std::vector<LabelRule> parse_label_rules_text(std::string_view yaml, const std::
 }
 
 std::vector<LabelRule> parse_label_rules_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        const std::error_code ec(errno, std::generic_category());
-        throw ConfigError(path, "(file)", fmt::format("cannot read: {}", ec.message()));
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) {
-        throw ConfigError(path, "(file)", "read error");
-    }
-    return parse_label_rules_text(ss.str(), path);
+    return parse_label_rules_text(read_config_file(path), path);
 }
 
 void emit_label_rules(YAML::Emitter& e, const std::vector<LabelRule>& rules) {

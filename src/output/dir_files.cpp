@@ -48,4 +48,20 @@ int sync_directory(int dirfd) noexcept {
     return ::fsync(dirfd) == 0 ? 0 : errno;
 }
 
+int pwrite_full(int fd, const char* data, std::size_t n, std::uint64_t off) noexcept {
+    while (n > 0) {
+        const ssize_t w = ::pwrite(fd, data, n, static_cast<off_t>(off));
+        if (w < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return errno;
+        }
+        data += w;
+        n -= static_cast<std::size_t>(w);
+        off += static_cast<std::uint64_t>(w);
+    }
+    return 0;
+}
+
 }  // namespace fm::output

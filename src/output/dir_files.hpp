@@ -7,6 +7,8 @@
 // errno; none throws.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include <sys/types.h>
@@ -28,5 +30,8 @@ int rename_no_replace(int dirfd, const std::string& from, const std::string& to)
 
 /// fsync of the directory, so that a rename or an unlink in it is on disk. Returns 0 or errno.
 int sync_directory(int dirfd) noexcept;
+
+/// Writes all `n` bytes at `off` (pwrite, retried on EINTR and short writes). 0 or an errno.
+int pwrite_full(int fd, const char* data, std::size_t n, std::uint64_t off) noexcept;
 
 }  // namespace fm::output

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "output/dir_files.hpp"
 #include "output/output_log.hpp"
 #include "output/rotating_csv_writer.hpp"
 
@@ -37,22 +38,6 @@ std::string errno_text(int e) {
     return std::error_code(e, std::generic_category()).message();
 }
 
-int write_all(int fd, const char* data, std::size_t n, std::uint64_t off) noexcept {
-    while (n > 0) {
-        const ssize_t w = pwrite(fd, data, n, static_cast<off_t>(off));
-        if (w < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return errno;
-        }
-        data += w;
-        n -= static_cast<std::size_t>(w);
-        off += static_cast<std::uint64_t>(w);
-    }
-    return 0;
-}
-
 }  // namespace
 
 KafkaSpool::KafkaSpool(std::string path, std::uint64_t max_bytes)
@@ -64,7 +49,7 @@ KafkaSpool::KafkaSpool(std::string path, std::uint64_t max_bytes)
     }
     const off_t size = lseek(fd_, 0, SEEK_END);
     if (size == 0) {
-        if (const int e = write_all(fd_, kMagic.data(), kMagic.size(), 0); e != 0) {
+        if (const int e = pwrite_full(fd_, kMagic.data(), kMagic.size(), 0); e != 0) {
             close(fd_);
             throw OutputError(fmt::format("kafka spool {}: {}", path_, errno_text(e)), e);
         }
@@ -246,7 +231,7 @@ int KafkaSpool::flush() noexcept {
     if (buffer_.empty()) {
         return 0;
     }
-    const int e = write_all(fd_, buffer_.data(), buffer_.size(), file_end_);
+    const int e = pwrite_full(fd_, buffer_.data(), buffer_.size(), file_end_);
     if (e != 0) {
         // A partial write is overwritten by the next attempt (same offset).
         error_ = fmt::format("write {}: {}", path_, errno_text(e));
@@ -338,7 +323,7 @@ int KafkaSpool::rewrite(const std::vector<SpoolMessage>& first) {
         last = &m.headers;
         ++count;
     }
-    int e = write_all(fd, out.data(), out.size(), 0);
+    int e = pwrite_full(fd, out.data(), out.size(), 0);
     std::uint64_t off = out.size();
     // The rest of the old file, as it is, after the headers in force where replay stopped
     // (an 'H' record is harmless when the rest starts with one).
@@ -349,7 +334,7 @@ int KafkaSpool::rewrite(const std::vector<SpoolMessage>& first) {
         put_text(h, read_headers_.sensor_id);
         put_text(h, read_headers_.profile);
         put_text(h, read_headers_.csv_header);
-        e = write_all(fd, h.data(), h.size(), off);
+        e = pwrite_full(fd, h.data(), h.size(), off);
         off += h.size();
         while (e == 0 && from < file_end_) {
             if (!load(from, 1, file_end_)) {
@@ -357,7 +342,7 @@ int KafkaSpool::rewrite(const std::vector<SpoolMessage>& first) {
                 break;
             }
             const std::size_t n = read_buf_.size() - (from - read_buf_off_);
-            e = write_all(fd, read_buf_.data() + (from - read_buf_off_), n, off);
+            e = pwrite_full(fd, read_buf_.data() + (from - read_buf_off_), n, off);
             off += n;
             from += n;
         }
