@@ -18,6 +18,9 @@
 #   OUT         output folder (default soak-results/<date>)
 # Environment:
 #   FM_BUILD_DIR  build directory holding src/flowmeterd and bench/flowgen (default: build)
+#   FM_SOAK_IDLE_TIMEOUT_S  flow.idle_timeout_s (default 120; 0 = off, then finished flows stay
+#                 in the table as stubs until it is full, and RSS grows to max_flows' bound)
+#   FM_SOAK_MAX_FLOWS       flow.max_flows (default 200000)
 # Needs root (namespace, veth), ip (iproute2), tcpreplay; exit status 0 only if every check
 # passed.
 set -euo pipefail
@@ -91,7 +94,8 @@ capture:
 flow:
   profile: fixed
   flow_timeout_s: 120
-  max_flows: 200000
+  idle_timeout_s: ${FM_SOAK_IDLE_TIMEOUT_S:-120}
+  max_flows: ${FM_SOAK_MAX_FLOWS:-200000}
 output:
   directory: "$out/flows"
   file_prefix: soak
