@@ -136,9 +136,25 @@ std::string java_double_to_string(double v) {
     }
     const double a = std::fabs(v);
     Decimal best;
-    int p = 1;
-    while (!shortest_of_length(a, p, best)) {
-        ++p;
+    // The shortest length that has a decimal reading back as `a`. Lengths are monotone: when a
+    // decimal of length p reads back, the closest decimal of length p + 1 is at least as close
+    // to `a` (the first one followed by a 0 is a candidate), so it lies in the same rounding
+    // interval and reads back too; 17 digits always do. So a binary search finds the first
+    // length that works, and the fuzz target spends its time on inputs, not on this loop.
+    int lo = 1;
+    int hi = 17;
+    while (lo < hi) {
+        const int mid = lo + (hi - lo) / 2;
+        Decimal d;
+        if (shortest_of_length(a, mid, d)) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    const int p = lo;
+    if (!shortest_of_length(a, p, best)) {
+        std::abort();  // 17 digits always read back (IEEE 754 binary64)
     }
     if (p == 1) {
         // T also holds the decimals of length 2: the closest of those, when it reads back, is
