@@ -228,17 +228,37 @@ std::size_t PcapLiveSource::next_batch(RawBatch& batch) noexcept {
     if (at_end()) {
         return 0;
     }
-    if (stop_.load(std::memory_order_relaxed)) {
-        refresh_stats();
-        finish();
-        return 0;
+    if (stop_.load(std::memory_order_acquire)) {
+        return drain_after_stop(batch);
     }
     maybe_refresh_stats();
     std::size_t n = fill(batch);
     if (n == 0 && !at_end() && wait_readable()) {
         n = fill(batch);
     }
-    if (n == 0 && stop_.load(std::memory_order_relaxed)) {
+    if (n == 0 && !at_end() && stop_.load(std::memory_order_acquire)) {
+        return drain_after_stop(batch);
+    }
+    return n;
+}
+
+std::size_t PcapLiveSource::drain_after_stop(RawBatch& batch) noexcept {
+    // Frames the kernel queued before the stop arrived while the run was on: ending without
+    // them would cut the last moments of every open flow (and show up only as kernel_received
+    // above packets). Frames stamped after the stop belong to no run and end the drain; so
+    // does an empty ring, and — should the frame clock not be the host's (adapter time
+    // stamps) — having read as many frames as the ring can hold at all.
+    std::size_t n = 0;
+    if (!drained_) {
+        n = fill(batch);
+        drained_frames_ += n;
+        const std::uint64_t ring_frames = buffer_bytes_ / 64 + RawBatch::kCapacity;
+        if (n == 0 || batch.packets[n - 1].ts_us > stop_at_us_.load(std::memory_order_relaxed) ||
+            drained_frames_ >= ring_frames) {
+            drained_ = true;
+        }
+    }
+    if (n == 0) {
         refresh_stats();
         finish();
     }
@@ -308,7 +328,12 @@ bool PcapLiveSource::wait_readable() noexcept {
 }
 
 void PcapLiveSource::request_stop() noexcept {
-    stop_.store(true, std::memory_order_relaxed);
+    // libpcap's default time stamps are the host's CLOCK_REALTIME (PCAP_TSTAMP_HOST).
+    timespec now{};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    stop_at_us_.store(static_cast<std::int64_t>(now.tv_sec) * kMicrosPerSecond + now.tv_nsec / 1000,
+                      std::memory_order_relaxed);
+    stop_.store(true, std::memory_order_release);
     if (wake_fd_ >= 0) {
         const std::uint64_t one = 1;
         [[maybe_unused]] const ssize_t r = ::write(wake_fd_, &one, sizeof one);

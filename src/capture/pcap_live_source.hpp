@@ -82,8 +82,10 @@ public:
     /// Live sources return 0 without being at the end (see the file comment).
     bool live() const noexcept { return true; }
 
-    /// Any thread, async-signal-safe: the next (or a blocked) next_batch() returns 0 with
-    /// at_end() true. Frames already delivered stay delivered.
+    /// Any thread, async-signal-safe: a blocked next_batch() wakes; the following calls hand
+    /// over what the kernel had queued before the stop (frames stamped up to the stop time,
+    /// read without waiting), then return 0 with at_end() true. Frames already delivered stay
+    /// delivered.
     void request_stop() noexcept;
 
     /// The interface's link type as libpcap reports it (DLT_*), for the decoder.
@@ -146,8 +148,17 @@ private:
     std::uint32_t last_drop_ = 0;
     std::uint32_t last_ifdrop_ = 0;
 
-    // Shared: set by request_stop() (any thread), read by the source thread.
+    /// next_batch() after a stop: reads the frames queued before it, then ends the input.
+    std::size_t drain_after_stop(RawBatch& batch) noexcept;
+
+    // Source thread only: frames handed over since the stop (bounded by what the ring holds).
+    std::uint64_t drained_frames_ = 0;
+    bool drained_ = false;
+
+    // Shared: set by request_stop() (any thread), read by the source thread. stop_at_us_ is
+    // stored before stop_ (release/acquire), in the clock libpcap stamps frames with.
     std::atomic<bool> stop_{false};
+    std::atomic<std::int64_t> stop_at_us_{0};
 
     // Written by the source thread (refresh_stats), read by anyone (relaxed).
     alignas(kCacheLine) std::atomic<std::uint64_t> received_{0};

@@ -278,6 +278,26 @@ TEST_F(PcapLiveNetns, BpfFilterKeepsOnlyMatchingFrames) {
     EXPECT_TRUE(missing.empty()) << missing;
 }
 
+TEST_F(PcapLiveNetns, StopHandsOverWhatTheKernelQueuedBeforeIt) {
+    // Frames wait in the ring while nobody reads; a stop must not discard them (they are the
+    // last packets of the flows open at shutdown), and the source must still end promptly.
+    const std::string pcap = capture_path("tcp/tls.pcap");
+    const RunResult offline = offline_rows(pcap, config::FlowConfig{});
+    auto src = open(live_config(ns_->capture_if()));
+    ns_->replay(pcap);
+    src->request_stop();
+    capture::RawBatch batch;
+    std::uint64_t delivered = 0;
+    for (int calls = 0; !src->at_end() && calls < 10'000; ++calls) {
+        delivered += src->next_batch(batch);
+    }
+    EXPECT_TRUE(src->at_end());
+    EXPECT_FALSE(src->failed()) << src->error();
+    EXPECT_EQ(delivered, offline.frames);
+    EXPECT_EQ(src->stats().received, delivered) << "the kernel queued frames the stop discarded";
+    EXPECT_EQ(src->next_batch(batch), 0u);
+}
+
 TEST_F(PcapLiveNetns, KernelDropsAreCountedWhenTheRingOverflows) {
     // A 1 MiB ring that nobody reads while 2.6 MB of frames arrive: the kernel must drop, and
     // what was delivered plus what was dropped must account for every frame sent.
