@@ -61,10 +61,13 @@ public:
     /// Builds the producer (the configuration was checked by validate()) and opens the spool,
     /// whose messages go out before any new row. `csv_header`: the header line without its
     /// line end. `abandon` (may be null): set at a fast stop, ends a wait for spool room.
+    /// `stopping` (may be null): set when a stop is requested; a wait for spool room then
+    /// lasts at most flush_timeout_s, after which the rows still coming are spooled beyond
+    /// spool_max_bytes (a stop never loses rows, and never waits for the brokers for ever).
     /// Throws config::ConfigError (librdkafka refuses the configuration) and OutputError
     /// (the spool cannot be opened).
     KafkaSink(const config::DaemonConfig& cfg, std::string_view csv_header,
-              const std::atomic<bool>* abandon);
+              const std::atomic<bool>* abandon, const std::atomic<bool>* stopping = nullptr);
     ~KafkaSink() override;
 
     KafkaSink(const KafkaSink&) = delete;
@@ -94,9 +97,17 @@ private:
                std::string_view value);
     void update_gauges();
     bool log_due(std::chrono::steady_clock::time_point& next);
+    /// True once a stop was requested and flush_timeout_s have passed since this sink first
+    /// waited for spool room during that stop (the time is kept for close()).
+    bool stop_wait_over();
 
     const config::KafkaConfig kcfg_;
     const std::atomic<bool>* abandon_;
+    const std::atomic<bool>* stopping_;
+    /// When a wait for spool room first met a requested stop: the brokers get
+    /// flush_timeout_s from then, for the wait and close() together.
+    std::optional<std::chrono::steady_clock::time_point> stop_seen_;
+    bool over_limit_logged_ = false;
     SpoolHeaders headers_;
     KafkaRowEncoder encoder_;
     bool flow_key_;
