@@ -227,21 +227,37 @@ bool KafkaSink::replay() {
         }
         return false;
     }
-    if (spilling_logged_) {
-        spilling_logged_ = false;
-        output_log()->info("kafka: the spool is replayed; rows go to the brokers directly again");
+    if (spilling_) {
+        spilling_ = false;
+        if (spilling_logged_) {
+            output_log()->info(
+                "kafka: the spool is replayed; rows go to the brokers directly again");
+        }
     }
     return true;
 }
 
 void KafkaSink::spool(const SpoolHeaders& h, const std::optional<std::string_view>& key,
                       std::string_view value) {
-    if (!spilling_logged_) {
-        spilling_logged_ = true;
-        output_log()->warn(
-            "kafka: {} rows wait for the brokers in memory, the limit "
-            "(output.kafka.queue_max_bytes); rows go to {} until they are sent",
-            rd_kafka_outq_len(rk_), spool_.path());
+    if (!spilling_) {
+        // One episode: from the first spooled row until the spool is replayed. A sink that
+        // does not keep up makes many short ones: they are logged at most once per interval,
+        // with the count of the others.
+        spilling_ = true;
+        spilling_logged_ = log_due(next_spill_log_);
+        if (!spilling_logged_) {
+            ++spill_episodes_unlogged_;
+        } else {
+            output_log()->warn(
+                "kafka: {} rows wait for the brokers in memory, the limit "
+                "(output.kafka.queue_max_bytes); rows go to {} until they are sent{}",
+                rd_kafka_outq_len(rk_), spool_.path(),
+                spill_episodes_unlogged_ == 0
+                    ? std::string()
+                    : fmt::format(" ({} more times since the last message)",
+                                  spill_episodes_unlogged_));
+            spill_episodes_unlogged_ = 0;
+        }
     }
     bool waited = false;
     while (!spool_.append(h, key, value)) {

@@ -121,7 +121,10 @@ private:
     std::uint32_t rows_since_replay_ = 0;
     std::string key_buf_;
     std::string value_buf_;
-    bool spilling_logged_ = false;
+    bool spilling_ = false;         ///< rows go to the spool until it has been replayed
+    bool spilling_logged_ = false;  ///< this spooling episode was logged
+    std::uint64_t spill_episodes_unlogged_ = 0;
+    std::chrono::steady_clock::time_point next_spill_log_{};
     std::chrono::steady_clock::time_point next_error_log_{};
     std::chrono::steady_clock::time_point next_failure_log_{};
 

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <regex>
@@ -305,6 +306,12 @@ logging:
         ASSERT_EQ(line.rfind("M\t", 0), 0u) << "kcat: " << line;
         consumed.insert(line.substr(2));
     }
+    std::printf(
+        "%llu packets sent: %llu processed, %llu dropped by the kernel; %zu rows, %llu "
+        "spooled\n",
+        static_cast<unsigned long long>(sent), static_cast<unsigned long long>(processed),
+        static_cast<unsigned long long>(kernel_drops), rows.size(),
+        static_cast<unsigned long long>(last_number(text, "final: kafka.rows_spooled")));
     EXPECT_EQ(consumed.size(), rows.size());
     EXPECT_TRUE(consumed == rows) << "the consumed rows differ from the CSV rows";
     EXPECT_FALSE(std::filesystem::exists(spool)) << "the replayed spool was left behind";
