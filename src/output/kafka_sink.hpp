@@ -10,7 +10,8 @@
 //   output.directory, and every later row goes behind them until the spool has been replayed
 //   in order; the spool is bounded (output.kafka.spool_max_bytes): when it is full,
 //   write_rows() waits, the writer stops draining its queue and the pipeline waits in turn
-//   (a live capture then drops at the capture stage, counted there);
+//   (a live capture then drops at the capture stage, counted there); a stop requested during
+//   that wait ends it after flush_timeout_s and spools the rest beyond the limit;
 // - on stop the brokers get output.kafka.flush_timeout_s to take what is queued and spooled;
 //   what is left is taken back from librdkafka (purge) and spooled before the rest, and the
 //   next start sends the spool first.
