@@ -71,8 +71,8 @@ Run::Run(const config::DaemonConfig& cfg, RunOptions options)
     writer_options.csv = config::has_sink(cfg.output, config::kSinkCsv);
     if (config::has_sink(cfg.output, config::kSinkKafka)) {
 #ifdef FM_HAVE_KAFKA
-        stream_ =
-            std::make_unique<output::KafkaSink>(cfg, Pipeline::csv_header(cfg), &abandon_output_);
+        stream_ = std::make_unique<output::KafkaSink>(cfg, Pipeline::csv_header(cfg),
+                                                      &abandon_output_, &stop_requested_);
         writer_options.stream = stream_.get();
 #else
         throw config::ConfigError("output.sinks", "output.sinks",
@@ -137,6 +137,7 @@ PipelineResult Run::wait() {
 }
 
 void Run::request_stop() noexcept {
+    stop_requested_.store(true, std::memory_order_relaxed);
     pipeline_->request_stop();
     inputs_->request_stop();
 }

@@ -91,6 +91,9 @@ private:
     /// Set at a fast stop, when the writer no longer takes rows: workers then give up waiting
     /// for room in its queue instead of blocking for ever.
     std::atomic<bool> abandon_output_{false};
+    /// Set by request_stop(): bounds an output stream's wait for its destination (the Kafka
+    /// spool full) to its flush deadline.
+    std::atomic<bool> stop_requested_{false};
     std::unique_ptr<Pipeline> pipeline_;
     bool started_ = false;
     bool waited_ = false;

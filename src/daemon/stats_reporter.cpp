@@ -4,6 +4,8 @@
 
 #include <array>
 #include <cmath>
+#include <optional>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -28,6 +30,16 @@ double rate(std::uint64_t now, std::uint64_t before, double seconds) {
         return 0;
     }
     return static_cast<double>(now - before) / seconds;
+}
+
+/// The value of the detail counter `name`, or nothing when the run has no such counter.
+std::optional<std::uint64_t> detail(const StatsSnapshot& s, std::string_view name) {
+    for (const auto& [n, v] : s.details) {
+        if (n == name) {
+            return v;
+        }
+    }
+    return std::nullopt;
 }
 
 }  // namespace
@@ -60,13 +72,23 @@ std::string format_bytes(double v) {
 }
 
 std::string format_stats_line(const StatsSnapshot& s, const StatsSnapshot& b, double seconds) {
-    return fmt::format(
+    std::string line = fmt::format(
         "stats: packets {} ({}/s), bytes {} ({}/s), flows active {} done {} ({}/s), rows {}, "
         "capture drops {}, not decoded {}, rows held {}",
         s.packets, format_count(rate(s.packets, b.packets, seconds)), s.bytes,
         format_bytes(rate(s.bytes, b.bytes, seconds)), s.flows_active, s.flows_done,
         format_count(rate(s.flows_done, b.flows_done, seconds)), s.rows_written, s.capture_drops,
         s.decode_errors, s.rows_held);
+    // With the Kafka sink: how its delivery keeps up, and what waits for the brokers (an
+    // outage shows here first).
+    if (const auto delivered = detail(s, "kafka.rows_delivered")) {
+        line += fmt::format(
+            ", kafka delivered {}, waiting in memory {}, spooled {} ({})", *delivered,
+            detail(s, "kafka.rows_queued_now").value_or(0),
+            detail(s, "kafka.rows_spooled").value_or(0),
+            format_bytes(static_cast<double>(detail(s, "kafka.spool_bytes_now").value_or(0))));
+    }
+    return line;
 }
 
 std::vector<std::string> format_final_stats(const StatsSnapshot& s, double seconds) {

@@ -44,9 +44,10 @@ std::string kafka_spool_path(const config::OutputConfig& o) {
 }
 
 KafkaSink::KafkaSink(const config::DaemonConfig& cfg, std::string_view csv_header,
-                     const std::atomic<bool>* abandon)
+                     const std::atomic<bool>* abandon, const std::atomic<bool>* stopping)
     : kcfg_(cfg.output.kafka),
       abandon_(abandon),
+      stopping_(stopping),
       headers_{config::resolved_sensor_id(cfg.output.kafka),
                std::string(to_string(cfg.flow.profile)),
                cfg.output.kafka.format == "csv" ? std::string(csv_header) : std::string()},
@@ -226,25 +227,58 @@ bool KafkaSink::replay() {
         }
         return false;
     }
-    if (spilling_logged_) {
-        spilling_logged_ = false;
-        output_log()->info("kafka: the spool is replayed; rows go to the brokers directly again");
+    if (spilling_) {
+        spilling_ = false;
+        if (spilling_logged_) {
+            output_log()->info(
+                "kafka: the spool is replayed; rows go to the brokers directly again");
+        }
     }
     return true;
 }
 
 void KafkaSink::spool(const SpoolHeaders& h, const std::optional<std::string_view>& key,
                       std::string_view value) {
-    if (!spilling_logged_) {
-        spilling_logged_ = true;
-        output_log()->warn(
-            "kafka: {} rows wait for the brokers in memory, the limit "
-            "(output.kafka.queue_max_bytes); rows go to {} until they are sent",
-            rd_kafka_outq_len(rk_), spool_.path());
+    if (!spilling_) {
+        // One episode: from the first spooled row until the spool is replayed. A sink that
+        // does not keep up makes many short ones: they are logged at most once per interval,
+        // with the count of the others.
+        spilling_ = true;
+        spilling_logged_ = log_due(next_spill_log_);
+        if (!spilling_logged_) {
+            ++spill_episodes_unlogged_;
+        } else {
+            output_log()->warn(
+                "kafka: {} rows wait for the brokers in memory, the limit "
+                "(output.kafka.queue_max_bytes); rows go to {} until they are sent{}",
+                rd_kafka_outq_len(rk_), spool_.path(),
+                spill_episodes_unlogged_ == 0
+                    ? std::string()
+                    : fmt::format(" ({} more times since the last message)",
+                                  spill_episodes_unlogged_));
+            spill_episodes_unlogged_ = 0;
+        }
     }
     bool waited = false;
     while (!spool_.append(h, key, value)) {
         // Full: wait for the brokers to take what is spooled (backpressure).
+        beat();
+        if (stop_wait_over()) {
+            // A stop met the full spool and the brokers did not come back in time: the rows
+            // still coming (the pipeline's drain) go to the spool beyond its limit rather
+            // than being lost or making the stop wait for ever.
+            spool_.append(h, key, value, true);
+            counters_.rows_spooled_over_limit.fetch_add(1, std::memory_order_relaxed);
+            if (!over_limit_logged_) {
+                over_limit_logged_ = true;
+                output_log()->warn(
+                    "kafka: stopping with the spool full and the brokers away for {} s "
+                    "(output.kafka.flush_timeout_s): the rows still coming are spooled beyond "
+                    "output.kafka.spool_max_bytes {}, none is lost",
+                    kcfg_.flush_timeout_s, kcfg_.spool_max_bytes);
+            }
+            break;
+        }
         if (!waited) {
             waited = true;
             counters_.spool_full_waits.fetch_add(1, std::memory_order_relaxed);
@@ -261,11 +295,27 @@ void KafkaSink::spool(const SpoolHeaders& h, const std::optional<std::string_vie
         }
         rd_kafka_poll(rk_, static_cast<int>(kSpoolWait.count()));
         spool_.flush();
+        update_gauges();  // the stats line shows the wait as it goes
         if (replay() && produce(h, key, value)) {
             return;
         }
     }
     counters_.rows_spooled.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool KafkaSink::stop_wait_over() {
+    if (stopping_ == nullptr || !stopping_->load(std::memory_order_relaxed)) {
+        return false;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (!stop_seen_) {
+        stop_seen_ = now;
+        output_log()->info(
+            "kafka: stop requested while the spool is full; the brokers get {} s "
+            "(output.kafka.flush_timeout_s) before the rest is spooled beyond its limit",
+            kcfg_.flush_timeout_s);
+    }
+    return now >= *stop_seen_ + std::chrono::seconds(kcfg_.flush_timeout_s);
 }
 
 void KafkaSink::emit(const std::optional<std::string_view>& key, std::string_view value) {
@@ -327,14 +377,16 @@ void KafkaSink::close(bool fast) {
     }
     closed_ = true;
     if (!fast) {
-        const auto deadline =
-            std::chrono::steady_clock::now() + std::chrono::seconds(kcfg_.flush_timeout_s);
+        // A stop that already waited for spool room has used (part of) its flush time.
+        const auto deadline = stop_seen_.value_or(std::chrono::steady_clock::now()) +
+                              std::chrono::seconds(kcfg_.flush_timeout_s);
         while (std::chrono::steady_clock::now() < deadline &&
                (abandon_ == nullptr || !abandon_->load(std::memory_order_relaxed))) {
             const bool replayed = spool_.empty() || replay();
             if (replayed && rd_kafka_outq_len(rk_) == 0) {
                 break;
             }
+            beat();  // flush_timeout_s may be longer than the service watchdog's period
             rd_kafka_poll(rk_, 50);
         }
     }

@@ -10,7 +10,8 @@
 //   output.directory, and every later row goes behind them until the spool has been replayed
 //   in order; the spool is bounded (output.kafka.spool_max_bytes): when it is full,
 //   write_rows() waits, the writer stops draining its queue and the pipeline waits in turn
-//   (a live capture then drops at the capture stage, counted there);
+//   (a live capture then drops at the capture stage, counted there); a stop requested during
+//   that wait ends it after flush_timeout_s and spools the rest beyond the limit;
 // - on stop the brokers get output.kafka.flush_timeout_s to take what is queued and spooled;
 //   what is left is taken back from librdkafka (purge) and spooled before the rest, and the
 //   next start sends the spool first.
@@ -61,10 +62,13 @@ public:
     /// Builds the producer (the configuration was checked by validate()) and opens the spool,
     /// whose messages go out before any new row. `csv_header`: the header line without its
     /// line end. `abandon` (may be null): set at a fast stop, ends a wait for spool room.
+    /// `stopping` (may be null): set when a stop is requested; a wait for spool room then
+    /// lasts at most flush_timeout_s, after which the rows still coming are spooled beyond
+    /// spool_max_bytes (a stop never loses rows, and never waits for the brokers for ever).
     /// Throws config::ConfigError (librdkafka refuses the configuration) and OutputError
     /// (the spool cannot be opened).
     KafkaSink(const config::DaemonConfig& cfg, std::string_view csv_header,
-              const std::atomic<bool>* abandon);
+              const std::atomic<bool>* abandon, const std::atomic<bool>* stopping = nullptr);
     ~KafkaSink() override;
 
     KafkaSink(const KafkaSink&) = delete;
@@ -94,9 +98,17 @@ private:
                std::string_view value);
     void update_gauges();
     bool log_due(std::chrono::steady_clock::time_point& next);
+    /// True once a stop was requested and flush_timeout_s have passed since this sink first
+    /// waited for spool room during that stop (the time is kept for close()).
+    bool stop_wait_over();
 
     const config::KafkaConfig kcfg_;
     const std::atomic<bool>* abandon_;
+    const std::atomic<bool>* stopping_;
+    /// When a wait for spool room first met a requested stop: the brokers get
+    /// flush_timeout_s from then, for the wait and close() together.
+    std::optional<std::chrono::steady_clock::time_point> stop_seen_;
+    bool over_limit_logged_ = false;
     SpoolHeaders headers_;
     KafkaRowEncoder encoder_;
     bool flow_key_;
@@ -110,7 +122,10 @@ private:
     std::uint32_t rows_since_replay_ = 0;
     std::string key_buf_;
     std::string value_buf_;
-    bool spilling_logged_ = false;
+    bool spilling_ = false;         ///< rows go to the spool until it has been replayed
+    bool spilling_logged_ = false;  ///< this spooling episode was logged
+    std::uint64_t spill_episodes_unlogged_ = 0;
+    std::chrono::steady_clock::time_point next_spill_log_{};
     std::chrono::steady_clock::time_point next_error_log_{};
     std::chrono::steady_clock::time_point next_failure_log_{};
 

@@ -210,10 +210,10 @@ void KafkaSpool::encode(std::string& out, const SpoolHeaders* last, const SpoolH
 }
 
 bool KafkaSpool::append(const SpoolHeaders& h, const std::optional<std::string_view>& key,
-                        std::string_view value) {
+                        std::string_view value, bool beyond_limit) {
     const std::size_t before = buffer_.size();
     encode(buffer_, write_headers_ ? &*write_headers_ : nullptr, h, key, value);
-    if (bytes() > max_bytes_) {
+    if (!beyond_limit && bytes() > max_bytes_) {
         buffer_.resize(before);
         return false;
     }

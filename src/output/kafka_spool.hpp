@@ -56,9 +56,10 @@ public:
     /// Messages written and not read back yet.
     std::uint64_t messages() const noexcept { return messages_; }
 
-    /// Appends a message; false (nothing kept) when the file would grow beyond max_bytes.
+    /// Appends a message; false (nothing kept) when the file would grow beyond max_bytes,
+    /// unless `beyond_limit` (a stop that must not lose the rows still coming).
     bool append(const SpoolHeaders& h, const std::optional<std::string_view>& key,
-                std::string_view value);
+                std::string_view value, bool beyond_limit = false);
     /// Writes what is buffered. Returns 0 or an errno; the buffer is kept on error.
     int flush() noexcept;
 

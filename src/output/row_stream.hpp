@@ -5,6 +5,7 @@
 // loop turn and close() once at the end. All calls come from the writer thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string_view>
 
@@ -26,6 +27,22 @@ public:
     virtual void close(bool fast) = 0;
     /// Adds the stream's counters (its *_counters.def table) to `out`. Any thread.
     virtual void add_counters_to(NamedCounters& out) const = 0;
+
+    /// The writer thread's heartbeat (WriterStats::heartbeat), which the service watchdog
+    /// watches: a stream that waits in write_rows() advances it while it waits, so a wait
+    /// for the destination is not taken for a hung writer. Set before the writer starts.
+    void set_heartbeat(std::atomic<std::uint64_t>* heartbeat) noexcept { heartbeat_ = heartbeat; }
+
+protected:
+    /// Called on each turn of a wait inside write_rows().
+    void beat() noexcept {
+        if (heartbeat_ != nullptr) {
+            heartbeat_->fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+
+private:
+    std::atomic<std::uint64_t>* heartbeat_ = nullptr;
 };
 
 }  // namespace fm::output

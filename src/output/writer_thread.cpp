@@ -55,7 +55,13 @@ bool push_rows(RowQueue& queue, moodycamel::ProducerToken& token, RowChunk&& chu
 }
 
 WriterThread::WriterThread(RowQueue& queue, RotatingCsvWriter& writer, WriterThreadOptions options)
-    : queue_(queue), writer_(writer), opt_(options) {}
+    : queue_(queue), writer_(writer), opt_(options) {
+    if (opt_.stream != nullptr) {
+        // A stream waiting for its destination (the Kafka spool full) keeps the thread's
+        // heartbeat going: it is waiting as designed, not hung.
+        opt_.stream->set_heartbeat(&counters_.heartbeat);
+    }
+}
 
 WriterThread::~WriterThread() {
     if (thread_.joinable()) {

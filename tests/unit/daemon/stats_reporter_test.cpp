@@ -51,6 +51,22 @@ TEST(StatsFormat, LineHasTotalsAndRates) {
               "(10/s), rows 100, capture drops 3, not decoded 4, rows held 5");
 }
 
+TEST(StatsFormat, LineShowsTheKafkaSinkWhenTheRunHasOne) {
+    StatsSnapshot s;
+    s.details = {{"kafka.rows_in", 900},
+                 {"kafka.rows_delivered", 500},
+                 {"kafka.rows_spooled", 300},
+                 {"kafka.rows_queued_now", 100},
+                 {"kafka.spool_bytes_now", 2048}};
+    const std::string line = format_stats_line(s, StatsSnapshot{}, 1.0);
+    EXPECT_NE(line.find(", rows held 0, kafka delivered 500, waiting in memory 100, spooled 300 "
+                        "(2.00 KiB)"),
+              std::string::npos)
+        << line;
+    s.details = {{"decode.truncated_ipv4", 2}};
+    EXPECT_EQ(format_stats_line(s, StatsSnapshot{}, 1.0).find("kafka"), std::string::npos);
+}
+
 TEST(StatsFormat, FinalListsNonZeroDetails) {
     StatsSnapshot s;
     s.packets = 10;

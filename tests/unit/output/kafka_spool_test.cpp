@@ -68,6 +68,24 @@ TEST_F(KafkaSpoolTest, RefusesBeyondItsSize) {
     EXPECT_EQ(s.messages(), static_cast<std::uint64_t>(kept));
 }
 
+// A stop that meets a full spool keeps the rows still coming beyond the bound, in order.
+TEST_F(KafkaSpoolTest, KeepsRowsBeyondItsSizeWhenAStopAsks) {
+    KafkaSpool s(path_, 200);
+    std::vector<std::string> expected;
+    while (s.append(a_, std::nullopt, std::to_string(expected.size()) + std::string(40, 'x'))) {
+        expected.push_back("s1|<null>|" + std::to_string(expected.size()) + std::string(40, 'x'));
+    }
+    for (int i = 0; i < 3; ++i) {
+        const std::string value = "late" + std::to_string(i);
+        ASSERT_TRUE(s.append(a_, std::string_view("k"), value, true));
+        expected.push_back("s1|k|" + value);
+    }
+    EXPECT_GT(s.bytes(), 200u);
+    EXPECT_EQ(s.messages(), expected.size());
+    EXPECT_FALSE(s.append(a_, std::nullopt, "refused again without the stop"));
+    EXPECT_EQ(drain(s), expected);
+}
+
 TEST_F(KafkaSpoolTest, SurvivesARestartAndDropsATornTail) {
     {
         KafkaSpool s(path_, 1 << 20);
