@@ -18,7 +18,7 @@ import tempfile
 from datetime import datetime
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from clickhouse_input import check_csv_row, parse_kafka_table  # noqa: E402
+from clickhouse_input import check_csv_row, check_number_text, parse_kafka_table  # noqa: E402
 
 FLOWMETERD = sys.argv[1]
 SHARED = os.environ.get("FM_SHARED_DIR",
@@ -31,6 +31,13 @@ CAPTURES = [
     "udp/dns.pcap",
     "tunnels/6in4.pcap",
     "eval/bot.pcap",
+    "eval/rdp.pcap",
+    "eval/amp.TCP.reflection.SYNACK.pcap",
+    "tcp/http.pcap",
+    "vlan/VlanPackets.pcap",
+    "fragments/ip4_fragments.pcap",
+    "udp/quic.pcap",
+    "synthetic/bulk.pcap",
 ]
 PROFILES = ["cic2017", "cic2018", "v4", "fixed"]
 # The Timestamp layouts (features/cic_compat.hpp TimestampFormat) as the view parses them.
@@ -41,7 +48,7 @@ TIME_LAYOUTS = {
     "fixed": ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f"],
 }
 VIEW_FUNCTION = {
-    "cic2017": "parseDateTimeInJodaSyntax(`Timestamp`, 'dd/MM/yyyy hh:mm:ss', 'UTC')",
+    "cic2017": "parseDateTimeInJodaSyntax(` Timestamp`, 'dd/MM/yyyy hh:mm:ss', 'UTC')",
     "cic2018": "parseDateTimeInJodaSyntax(`Timestamp`, 'dd/MM/yyyy hh:mm:ss', 'UTC')",
     "v4": "parseDateTimeInJodaSyntax(`Timestamp`, 'dd/MM/yyyy hh:mm:ss a', 'UTC')",
     "fixed": "parseDateTime64BestEffort(`Timestamp`, 6, 'UTC')",
@@ -70,7 +77,7 @@ def parses_as_time(text, profile):
     return False
 
 
-def check_profile(profile, tmp):
+def check_profile(profile, tmp, seen):
     p = print_schema("clickhouse", "--profile", profile)
     if p.returncode != 0:
         fail(f"{profile}: --print-schema clickhouse exited {p.returncode}: {p.stderr}")
@@ -79,7 +86,6 @@ def check_profile(profile, tmp):
     if VIEW_FUNCTION[profile] not in ddl:
         fail(f"{profile}: the view does not parse the Timestamp with {VIEW_FUNCTION[profile]}")
     rows = 0
-    seen = {"negative Int64": 0, "NaN or Infinity": 0, "IPv6 address": 0}
     for capture in CAPTURES:
         out = os.path.join(tmp, f"{profile}-{os.path.basename(capture)}.csv")
         r = subprocess.run([FLOWMETERD, "-f", os.path.join(SHARED, "pcaps", capture), "-o", out,
@@ -113,11 +119,9 @@ def check_profile(profile, tmp):
             if problems:
                 fail(f"{profile} {capture} line {n}: " + "; ".join(problems))
             rows += 1
-    # The captures must reach the hard cases, or the check proves little.
-    for what, count in seen.items():
-        if count == 0:
-            fail(f"{profile}: no {what} in {rows} rows; choose captures that have them")
-    print(f"{profile}: {rows} rows, {len(columns)} columns parse as declared ({seen})")
+    if rows < 100:
+        fail(f"{profile}: only {rows} rows")
+    print(f"{profile}: {rows} rows of {len(columns)} columns parse as declared")
 
 
 def check_usage_errors():
@@ -129,11 +133,34 @@ def check_usage_errors():
         fail(f"--profile cic2019: exit {p.returncode} (expected 78): {p.stderr}")
 
 
+def check_rules_refuse_what_clickhouse_refuses():
+    # The checker itself, on values ClickHouse would not read as written.
+    for text, ch_type in [("714.0", "Int64"), ("-1", "UInt16"), ("70000", "UInt16"), ("", "Int64"),
+                          ("256", "UInt8"), ("1,5", "Float64"), ("NaN%", "Float64")]:
+        if check_number_text(text, ch_type) is None:
+            fail(f"the checker takes {text!r} as {ch_type}")
+    for text, ch_type in [("-1", "Int64"), ("1.0E7", "Float64"), ("-Infinity", "Float64"),
+                          ("NaN", "Float64"), ("65535", "UInt16")]:
+        if check_number_text(text, ch_type) is not None:
+            fail(f"the checker refuses {text!r} as {ch_type}")
+    columns = [("a", "String"), ("b", "Int64")]
+    for line in (' x,1', '"x",1', 'x', 'x,1.5'):
+        if not check_csv_row(line, columns):
+            fail(f"the checker takes the CSV row {line!r}")
+
+
 def main():
+    check_rules_refuse_what_clickhouse_refuses()
     check_usage_errors()
+    seen = {"negative Int64": 0, "NaN or Infinity": 0, "IPv6 address": 0}
     with tempfile.TemporaryDirectory() as tmp:
         for profile in PROFILES:
-            check_profile(profile, tmp)
+            check_profile(profile, tmp, seen)
+    # The captures must reach the hard cases, or the check proves little.
+    for what, count in seen.items():
+        if count == 0:
+            fail(f"no {what} in any row; choose captures that have them")
+    print(f"values of note: {seen}")
     print("OK")
 
 
