@@ -121,7 +121,7 @@ std::string json_schema(const config::DaemonConfig& config) {
 )",
         quoted(fmt::format("flowmeterd flow row, profile {}", to_string(profile))),
         quoted(fmt::format(
-            "One Kafka message value of output.kafka.format json: the {} columns of profile {} "
+            "One Kafka message value of output.kafka.format json: the {} columns of profile {}, "
             "keyed by their CSV header names. Java doubles that are not numbers are the strings "
             "NaN, Infinity and -Infinity.{}",
             columns.size(), to_string(profile),
