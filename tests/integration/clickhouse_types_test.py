@@ -6,7 +6,8 @@
 # declared ClickHouse type under ClickHouse's CSV input rules (tests/support/clickhouse_input.py,
 # written from ClickHouse's documentation and parser sources; ClickHouse itself is not needed).
 # The conversions of the materialized view are checked the same way: toIPv6 on the addresses,
-# the profile's Timestamp layout. And a bad --print-schema value is a usage error (exit 64).
+# the profile's Timestamp layout. A bad --print-schema value is a usage error (exit 64), and the
+# sensor configuration of docs/scale-out.md gives the DDL its brokers and format.
 #
 # usage: clickhouse_types_test.py FLOWMETERD
 import ipaddress
@@ -149,11 +150,32 @@ def check_rules_refuse_what_clickhouse_refuses():
             fail(f"the checker takes the CSV row {line!r}")
 
 
+def check_documented_sensor_config(tmp):
+    # The configuration of docs/scale-out.md is accepted and sets what the DDL reads.
+    root = os.environ.get("FM_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "../.."))
+    with open(os.path.join(root, "docs", "scale-out.md")) as f:
+        doc = f.read()
+    m = re.search(r"```yaml\n(.*?)```", doc, re.S)
+    if not m:
+        fail("docs/scale-out.md: no yaml block")
+    path = os.path.join(tmp, "sensor.yaml")
+    with open(path, "w") as f:
+        f.write(m.group(1))
+    p = print_schema("clickhouse", "--config", path)
+    if p.returncode != 0:
+        fail(f"docs/scale-out.md configuration: exit {p.returncode}: {p.stderr}")
+    for want in ("kafka_broker_list = 'kafka1:9092,kafka2:9092,kafka3:9092'",
+                 "kafka_format = 'JSONEachRow'", "CREATE TABLE `flowmeter_fixed`"):
+        if want not in p.stdout:
+            fail(f"docs/scale-out.md configuration: the DDL lacks {want}")
+
+
 def main():
     check_rules_refuse_what_clickhouse_refuses()
     check_usage_errors()
     seen = {"negative Int64": 0, "NaN or Infinity": 0, "IPv6 address": 0}
     with tempfile.TemporaryDirectory() as tmp:
+        check_documented_sensor_config(tmp)
         for profile in PROFILES:
             check_profile(profile, tmp, seen)
     # The captures must reach the hard cases, or the check proves little.
