@@ -37,6 +37,7 @@ PACKAGES=(
     pkg-config
     python3
     python3-confluent-kafka
+    python3-jsonschema
     python3-matplotlib
     python3-prometheus-client
     scdoc

@@ -83,6 +83,7 @@ struct Flags {
     std::string jobs;
     bool skip_existing = false;
     bool quiet = false;
+    std::string print_schema;
 };
 
 /// --jobs: a number of captures processed at once, or auto (the usable CPUs).
@@ -209,6 +210,11 @@ CliResult parse_command_line(int argc, const char* const* argv,
                        "[::1]:9464; port 0: any free port, logged)")
             ->type_name("ADDRESS");
     app.add_flag("-V,--version", f.version, "Print the version and exit");
+    auto* o_schema =
+        app.add_option("--print-schema", f.print_schema,
+                       "Print the schema of the rows of --profile (and of --config's "
+                       "output.kafka) and exit: clickhouse (DDL) or json (JSON Schema)")
+            ->type_name("clickhouse|json");
 
     // Batch mode: one CSV per capture.
     auto* o_output_dir =
@@ -257,7 +263,12 @@ CliResult parse_command_line(int argc, const char* const* argv,
     if (o_iface->count() > 0 && o_file->count() > 0) {
         throw UsageError("-i/--interface and -f/--file cannot be used together");
     }
-    if (f.config_path.empty() && o_iface->count() == 0 && o_file->count() == 0) {
+    const bool print_schema = o_schema->count() > 0;
+    if (print_schema && f.print_schema != "clickhouse" && f.print_schema != "json") {
+        throw UsageError(
+            fmt::format("--print-schema: expected clickhouse or json, got \"{}\"", f.print_schema));
+    }
+    if (!print_schema && f.config_path.empty() && o_iface->count() == 0 && o_file->count() == 0) {
         throw UsageError("nothing to read: give -i INTERFACE, -f FILE or --config FILE");
     }
 
@@ -352,6 +363,17 @@ CliResult parse_command_line(int argc, const char* const* argv,
         org.set("metrics.listen", flag_origin("--metrics-listen"));
     }
 
+    if (print_schema) {
+        // The schema does not depend on the capture section and --print-schema reads nothing:
+        // every other section is checked, the input is left to the run that reads it.
+        config::DaemonConfig checked = c;
+        checked.capture = config::CaptureConfig{};
+        checked.capture.files = {"-"};
+        config::validate(checked, org, build);
+        r.action = CliAction::PrintSchema;
+        r.schema = f.print_schema;
+        return r;
+    }
     config::validate(c, org, build);
     r.action = f.check_config ? CliAction::CheckConfig : CliAction::Run;
     return r;

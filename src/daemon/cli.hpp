@@ -3,6 +3,7 @@
 // --config for the daemon, plus a few overrides. Both faces end in the same DaemonConfig:
 // built-in defaults < the YAML file < flags. The result is validated (config::validate) before
 // it is returned, except for the actions that do not run (help, version, interface list).
+// --print-schema needs nothing to read: it prints the schema for the profile and settings.
 #pragma once
 
 #include <stdexcept>
@@ -25,6 +26,7 @@ enum class CliAction {
     Run,             ///< capture and write flows
     CheckConfig,     ///< --check-config: validate, print the effective config, exit 0
     ListInterfaces,  ///< -l/--list
+    PrintSchema,     ///< --print-schema clickhouse|json: print the schema of the rows, exit 0
     Help,            ///< -h/--help: print `text`
     Version,         ///< -V/--version: print `text`
 };
@@ -37,6 +39,7 @@ struct CliResult {
     std::string text;         ///< help or version text
     BatchOptions batch;       ///< --output-dir and the other batch-mode flags
     bool quiet = false;       ///< --quiet: no progress line
+    std::string schema;       ///< --print-schema: "clickhouse" or "json"
 };
 
 /// The output file of a seed-style run (no --config, no -o), as the seed wrote it.

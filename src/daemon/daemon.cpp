@@ -54,6 +54,8 @@
 #include "daemon/signals.hpp"
 #include "daemon/start_checks.hpp"
 #include "daemon/stats_reporter.hpp"
+#include "output/clickhouse_schema.hpp"
+#include "output/json_schema.hpp"
 #include "output/rotating_csv_writer.hpp"
 
 namespace fm::daemon {
@@ -390,6 +392,17 @@ int daemon_main(int argc, char** argv) {
             } catch (const std::exception& e) {
                 std::fprintf(stderr, "flowmeterd: %s\n", e.what());
                 return kExitFailure;
+            }
+            return kExitOk;
+        case CliAction::PrintSchema:
+            try {
+                const std::string schema = cli.schema == "json"
+                                               ? output::json_schema(cli.config)
+                                               : output::clickhouse_ddl(cli.config, cli.origins);
+                std::fputs(schema.c_str(), stdout);
+            } catch (const config::ConfigError& e) {
+                std::fprintf(stderr, "%s\n", e.what());
+                return kExitConfig;
             }
             return kExitOk;
         case CliAction::Run:

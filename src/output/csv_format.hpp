@@ -49,6 +49,9 @@ public:
     /// The header line, without the line terminator.
     const std::string& header() const noexcept { return header_; }
 
+    /// The printed columns, in order: one per cell of the header and of every row.
+    const std::vector<features::Column>& columns() const noexcept { return columns_; }
+
     /// Appends one row and its '\n'.
     void append_row(const features::FeatureRow& row, fmt::memory_buffer& out) const;
 
