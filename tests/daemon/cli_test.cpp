@@ -18,6 +18,7 @@
 #include <sys/un.h>
 
 #include "daemon_support.hpp"
+#include "flowmeterd_fixture.hpp"
 #include "notify_socket.hpp"
 
 namespace fm::daemon_test {
@@ -42,52 +43,12 @@ std::vector<std::size_t> record_offsets(const std::string& pcap) {
     return offsets;
 }
 
-class DaemonCli : public ::testing::Test {
+class DaemonCli : public FlowmeterdFixture {
 protected:
     static void SetUpTestSuite() {
-        dir_ = new TempDir();
-        pcap_ = dir_->file("in.pcap");
-        const std::string log = dir_->file("flowgen.log");
-        ASSERT_EQ(run_program({programs().flowgen, "--flows", "300", "--concurrency", "30",
-                               "--duration", "5", "--seed", "3", "--quiet", "-o", pcap_},
-                              log),
-                  0)
-            << slurp(log);
-        offline_ = dir_->file("offline.csv");
-        const std::string olog = dir_->file("offline.log");
-        ASSERT_EQ(run_program({programs().flowmeterd, "-f", pcap_, "-o", offline_}, olog), 0)
-            << slurp(olog);
+        make_suite_capture({.flows = 300, .concurrency = 30, .seed = 3});
     }
-    static void TearDownTestSuite() {
-        delete dir_;
-        dir_ = nullptr;
-    }
-
-    /// Runs flowmeterd with `args`; returns the exit status, its output in output_.
-    int flowmeterd(std::vector<std::string> args) {
-        args.insert(args.begin(), programs().flowmeterd);
-        const std::string log = tmp_.file("run.log");
-        const int rc = run_program(args, log, std::chrono::seconds(60));
-        output_ = slurp(log);
-        return rc;
-    }
-
-    std::string config(const std::string& yaml) {
-        const std::string path = tmp_.file("cfg.yaml");
-        write_file(path, yaml);
-        return path;
-    }
-
-    static TempDir* dir_;
-    static std::string pcap_;
-    static std::string offline_;
-    TempDir tmp_;
-    std::string output_;
 };
-
-TempDir* DaemonCli::dir_ = nullptr;
-std::string DaemonCli::pcap_;
-std::string DaemonCli::offline_;
 
 struct BadConfig {
     const char* name;
