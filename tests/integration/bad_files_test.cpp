@@ -24,6 +24,7 @@
 
 #include <gtest/gtest.h>
 
+#include "program_paths_main.hpp"
 #include "shared_dir.hpp"
 #include "temp_dir.hpp"
 #include "text_files.hpp"
@@ -244,11 +245,6 @@ TEST_F(BadFiles, FileThatGrowsWhileReadIsReadToTheEndItHasThen) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    ::testing::InitGoogleTest(&argc, argv);
-    if (argc != 2) {
-        std::fprintf(stderr, "usage: %s PATH-OF-FLOWMETERD [gtest flags]\n", argv[0]);
-        return 2;
-    }
-    g_flowmeterd = argv[1];
-    return RUN_ALL_TESTS();
+    return fm::integration::main_with_program_paths(argc, argv,
+                                                    {{"PATH-OF-FLOWMETERD", &g_flowmeterd}});
 }

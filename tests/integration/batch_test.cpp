@@ -19,6 +19,7 @@
 
 #include <gtest/gtest.h>
 
+#include "program_paths_main.hpp"
 #include "program_runner.hpp"
 
 namespace {
@@ -275,12 +276,6 @@ TEST_F(Batch, DirectoryWithoutOutputDirIsAUsageError) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    ::testing::InitGoogleTest(&argc, argv);
-    if (argc != 3) {
-        std::fprintf(stderr, "usage: %s PATH-OF-FLOWGEN PATH-OF-FLOWMETERD\n", argv[0]);
-        return 2;
-    }
-    g_flowgen = argv[1];
-    g_flowmeterd = argv[2];
-    return RUN_ALL_TESTS();
+    return fm::integration::main_with_program_paths(
+        argc, argv, {{"PATH-OF-FLOWGEN", &g_flowgen}, {"PATH-OF-FLOWMETERD", &g_flowmeterd}});
 }

@@ -7,7 +7,6 @@
 // Usage: integration_flowgen PATH-OF-FLOWGEN [gtest flags]
 #include <array>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -20,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "flowgen/traffic_model.hpp"
+#include "program_paths_main.hpp"
 #include "program_runner.hpp"
 
 namespace {
@@ -557,11 +557,5 @@ TEST(FlowgenCapture, SizeMixSetsFrameSizes) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    ::testing::InitGoogleTest(&argc, argv);
-    if (argc != 2) {
-        std::fprintf(stderr, "usage: %s PATH-OF-FLOWGEN [gtest flags]\n", argv[0]);
-        return 2;
-    }
-    g_flowgen = argv[1];
-    return RUN_ALL_TESTS();
+    return fm::integration::main_with_program_paths(argc, argv, {{"PATH-OF-FLOWGEN", &g_flowgen}});
 }

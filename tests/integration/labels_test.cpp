@@ -26,10 +26,13 @@
 
 #include <gtest/gtest.h>
 
+#include "flowmeterd_csv.hpp"
+#include "program_paths_main.hpp"
 #include "program_runner.hpp"
 
 namespace {
 
+using fm::integration::column_index;
 using fm::integration::read_file;
 using fm::integration::run_program;
 using fm::integration::split_fields;
@@ -261,29 +264,21 @@ protected:
     /// Runs flowmeterd and returns Label by row key; checks the row count.
     std::map<RowKey, std::string> run_labelled(std::vector<std::string> extra,
                                                const std::string& out) {
-        std::vector<std::string> args = {g_flowmeterd, "-f", dir_.file("in.pcap"), "-o",
-                                         dir_.file(out)};
-        args.insert(args.end(), extra.begin(), extra.end());
-        EXPECT_EQ(run_program(args), 0) << "flowmeterd exit status";
+        const fm::integration::CsvFields rows = fm::integration::run_flowmeterd_csv(
+            g_flowmeterd, dir_.file("in.pcap"), dir_.file(out), extra);
         std::map<RowKey, std::string> labels;
-        const auto lines = split_lines(read_file(dir_.file(out)));
-        if (lines.empty()) {
+        if (rows.empty()) {
             ADD_FAILURE() << "no output";
             return labels;
         }
-        const auto header = split_fields(lines[0]);
-        const auto col = [&](const std::string& name) {
-            const auto it = std::find(header.begin(), header.end(), name);
-            EXPECT_NE(it, header.end()) << name;
-            return static_cast<std::size_t>(it - header.begin());
-        };
-        const std::size_t src = col("Src IP");
-        const std::size_t sport = col("Src Port");
-        const std::size_t dst = col("Dst IP");
-        const std::size_t dport = col("Dst Port");
-        const std::size_t label = col("Label");
-        for (std::size_t i = 1; i < lines.size(); ++i) {
-            const auto f = split_fields(lines[i]);
+        const std::vector<std::string>& header = rows[0];
+        const std::size_t src = column_index(header, "Src IP");
+        const std::size_t sport = column_index(header, "Src Port");
+        const std::size_t dst = column_index(header, "Dst IP");
+        const std::size_t dport = column_index(header, "Dst Port");
+        const std::size_t label = column_index(header, "Label");
+        for (std::size_t i = 1; i < rows.size(); ++i) {
+            const std::vector<std::string>& f = rows[i];
             EXPECT_EQ(f.size(), header.size()) << "row " << i;
             if (f.size() != header.size()) {
                 continue;
@@ -399,13 +394,6 @@ TEST_F(Labels, BadRuleFileStopsWithExitStatus78) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    ::testing::InitGoogleTest(&argc, argv);
-    if (argc != 3) {
-        std::fprintf(stderr, "usage: %s PATH-OF-FLOWGEN PATH-OF-FLOWMETERD [gtest flags]\n",
-                     argv[0]);
-        return 2;
-    }
-    g_flowgen = argv[1];
-    g_flowmeterd = argv[2];
-    return RUN_ALL_TESTS();
+    return fm::integration::main_with_program_paths(
+        argc, argv, {{"PATH-OF-FLOWGEN", &g_flowgen}, {"PATH-OF-FLOWMETERD", &g_flowmeterd}});
 }
