@@ -40,6 +40,7 @@ PACKAGES=(
     python3-matplotlib
     python3-prometheus-client
     scdoc
+    strace
     systemd
     tcpreplay
     tshark
