@@ -30,6 +30,7 @@
 #include <gtest/gtest.h>
 
 #include "shared_dir.hpp"
+#include "start_program.hpp"
 #include "temp_dir.hpp"
 #include "test_main.hpp"
 #include "text_files.hpp"
@@ -75,28 +76,10 @@ struct Child {
 template <class Setup>
 Child spawn(const std::vector<std::string>& argv, const std::string& log,
             const std::vector<std::pair<std::string, std::string>>& env, Setup&& setup) {
-    std::vector<char*> args;
-    for (const std::string& a : argv) {
-        args.push_back(const_cast<char*>(a.c_str()));
-    }
-    args.push_back(nullptr);
-    const pid_t pid = fork();
-    if (pid < 0) {
-        throw std::runtime_error("fork failed");
-    }
-    if (pid == 0) {
-        const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0) {
-            _exit(126);
-        }
-        for (const auto& [k, v] : env) {
-            setenv(k.c_str(), v.c_str(), 1);
-        }
-        setup();
-        execv(args[0], args.data());
-        _exit(127);
-    }
-    return Child{pid, log};
+    return Child{
+        test_support::start_program(argv, log, test_support::OutputToFile::StandardOutputAndError,
+                                    env, std::forward<Setup>(setup)),
+        log};
 }
 
 inline Child spawn(const std::vector<std::string>& argv, const std::string& log,

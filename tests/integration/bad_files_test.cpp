@@ -33,8 +33,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-std::string g_flowmeterd;  // NOLINT: set once in main()
+using fm::integration::programs;
 
 constexpr auto kLimit = 60s;
 
@@ -55,8 +54,8 @@ Outcome run_flowmeterd(const fs::path& scratch, const std::string& input,
         const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         dup2(fd, 1);
         dup2(fd, 2);
-        execl(g_flowmeterd.c_str(), g_flowmeterd.c_str(), "-f", input.c_str(), "-o", csv.c_str(),
-              "--workers", "2", static_cast<char*>(nullptr));
+        execl(programs().flowmeterd.c_str(), programs().flowmeterd.c_str(), "-f", input.c_str(),
+              "-o", csv.c_str(), "--workers", "2", static_cast<char*>(nullptr));
         _exit(127);
     }
     if (during) {
@@ -245,6 +244,6 @@ TEST_F(BadFiles, FileThatGrowsWhileReadIsReadToTheEndItHasThen) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return fm::integration::main_with_program_paths(argc, argv,
-                                                    {{"PATH-OF-FLOWMETERD", &g_flowmeterd}});
+    return fm::integration::main_with_program_paths(
+        argc, argv, {{"PATH-OF-FLOWMETERD", &fm::integration::programs().flowmeterd}});
 }

@@ -24,15 +24,14 @@
 
 namespace {
 
+using fm::integration::programs;
 using fm::integration::read_file;
 using fm::integration::run_program;
 using fm::integration::split_lines;
 using fm::integration::TempDir;
 
-std::string g_flowgen;  // NOLINT: set once in main()
-
 int run_flowgen(std::vector<std::string> args, const std::string& stdout_path = "") {
-    args.insert(args.begin(), g_flowgen);
+    args.insert(args.begin(), programs().flowgen);
     args.push_back("--quiet");
     return run_program(args, stdout_path);
 }
@@ -557,5 +556,6 @@ TEST(FlowgenCapture, SizeMixSetsFrameSizes) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return fm::integration::main_with_program_paths(argc, argv, {{"PATH-OF-FLOWGEN", &g_flowgen}});
+    return fm::integration::main_with_program_paths(
+        argc, argv, {{"PATH-OF-FLOWGEN", &fm::integration::programs().flowgen}});
 }

@@ -32,15 +32,8 @@
 
 namespace {
 
-using fm::integration::column_index;
-using fm::integration::read_file;
-using fm::integration::run_program;
-using fm::integration::split_fields;
-using fm::integration::split_lines;
-using fm::integration::TempDir;
-
-std::string g_flowgen;     // NOLINT: set once in main()
-std::string g_flowmeterd;  // NOLINT: set once in main()
+// The helpers of program_runner.hpp, program_paths_main.hpp and flowmeterd_csv.hpp.
+using namespace fm::integration;
 
 constexpr int kFlows = 600;
 
@@ -150,10 +143,10 @@ std::string key_text(const Address& a) {
 class Labels : public ::testing::Test {
 protected:
     void SetUp() override {
-        ASSERT_EQ(run_program({g_flowgen, "--flows", std::to_string(kFlows), "--concurrency", "50",
-                               "--duration", "6", "--seed", "7", "--ipv6-share", "0.3",
-                               "--vlan-share", "0.1", "--quiet", "--truth", dir_.file("truth.csv"),
-                               "-o", dir_.file("in.pcap")}),
+        ASSERT_EQ(run_program({programs().flowgen, "--flows", std::to_string(kFlows),
+                               "--concurrency", "50", "--duration", "6", "--seed", "7",
+                               "--ipv6-share", "0.3", "--vlan-share", "0.1", "--quiet", "--truth",
+                               dir_.file("truth.csv"), "-o", dir_.file("in.pcap")}),
                   0);
         const auto lines = split_lines(read_file(dir_.file("truth.csv")));
         for (std::size_t i = 1; i < lines.size(); ++i) {
@@ -265,7 +258,7 @@ protected:
     std::map<RowKey, std::string> run_labelled(std::vector<std::string> extra,
                                                const std::string& out) {
         const fm::integration::CsvFields rows = fm::integration::run_flowmeterd_csv(
-            g_flowmeterd, dir_.file("in.pcap"), dir_.file(out), extra);
+            programs().flowmeterd, dir_.file("in.pcap"), dir_.file(out), extra);
         std::map<RowKey, std::string> labels;
         if (rows.empty()) {
             ADD_FAILURE() << "no output";
@@ -378,9 +371,9 @@ TEST_F(Labels, BadRuleFileStopsWithExitStatus78) {
     std::ofstream(dir_.file("bad.yaml")) << "- label: ok\n  hosts: 10.0.0.1\n"
                                          << "- label: bad\n  src: [10.0.0.0/8, 10.1.2.3/16]\n";
     const std::string err = dir_.file("stderr.txt");
-    const std::string cmd = "'" + g_flowmeterd + "' -f '" + dir_.file("in.pcap") + "' -o '" +
-                            dir_.file("never.csv") + "' --labels '" + dir_.file("bad.yaml") +
-                            "' 2>'" + err + "'";
+    const std::string cmd = "'" + programs().flowmeterd + "' -f '" + dir_.file("in.pcap") +
+                            "' -o '" + dir_.file("never.csv") + "' --labels '" +
+                            dir_.file("bad.yaml") + "' 2>'" + err + "'";
     EXPECT_EQ(run_program({"/bin/sh", "-c", cmd}), 78);
     const std::string text = read_file(err);
     EXPECT_NE(text.find(dir_.file("bad.yaml") + ":4: labels[1].src: \"10.1.2.3/16\" has host bits "
@@ -395,5 +388,7 @@ TEST_F(Labels, BadRuleFileStopsWithExitStatus78) {
 
 int main(int argc, char** argv) {
     return fm::integration::main_with_program_paths(
-        argc, argv, {{"PATH-OF-FLOWGEN", &g_flowgen}, {"PATH-OF-FLOWMETERD", &g_flowmeterd}});
+        argc, argv,
+        {{"PATH-OF-FLOWGEN", &fm::integration::programs().flowgen},
+         {"PATH-OF-FLOWMETERD", &fm::integration::programs().flowmeterd}});
 }

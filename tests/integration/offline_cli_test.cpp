@@ -23,15 +23,8 @@
 
 namespace {
 
-using fm::integration::column_index;
-using fm::integration::read_file;
-using fm::integration::run_program;
-using fm::integration::split_fields;
-using fm::integration::split_lines;
-using fm::integration::TempDir;
-
-std::string g_flowgen;     // NOLINT: set once in main()
-std::string g_flowmeterd;  // NOLINT: set once in main()
+// The helpers of program_runner.hpp, program_paths_main.hpp and flowmeterd_csv.hpp.
+using namespace fm::integration;
 
 constexpr int kFlows = 400;
 
@@ -92,10 +85,10 @@ std::map<TupleKey, Truth> read_truth(const std::string& path) {
 class OfflineCli : public ::testing::Test {
 protected:
     void SetUp() override {
-        ASSERT_EQ(run_program({g_flowgen, "--flows", std::to_string(kFlows), "--concurrency", "40",
-                               "--duration", "5", "--seed", "11", "--ipv6-share", "0.2",
-                               "--vlan-share", "0.2", "--quiet", "--truth", dir_.file("truth.csv"),
-                               "-o", dir_.file("in.pcap")}),
+        ASSERT_EQ(run_program({programs().flowgen, "--flows", std::to_string(kFlows),
+                               "--concurrency", "40", "--duration", "5", "--seed", "11",
+                               "--ipv6-share", "0.2", "--vlan-share", "0.2", "--quiet", "--truth",
+                               dir_.file("truth.csv"), "-o", dir_.file("in.pcap")}),
                   0);
         truth_ = read_truth(dir_.file("truth.csv"));
         ASSERT_EQ(truth_.size(), static_cast<std::size_t>(kFlows));
@@ -103,7 +96,7 @@ protected:
 
     /// Runs flowmeterd and returns the CSV split into rows of fields (header first).
     fm::integration::CsvFields run_flowmeterd(const std::vector<std::string>& extra) {
-        return fm::integration::run_flowmeterd_csv(g_flowmeterd, dir_.file("in.pcap"),
+        return fm::integration::run_flowmeterd_csv(programs().flowmeterd, dir_.file("in.pcap"),
                                                    dir_.file("out.csv"), extra);
     }
 
@@ -191,5 +184,7 @@ TEST_F(OfflineCli, Ipv4OnlyLeavesOutIpv6Flows) {
 
 int main(int argc, char** argv) {
     return fm::integration::main_with_program_paths(
-        argc, argv, {{"PATH-OF-FLOWGEN", &g_flowgen}, {"PATH-OF-FLOWMETERD", &g_flowmeterd}});
+        argc, argv,
+        {{"PATH-OF-FLOWGEN", &fm::integration::programs().flowgen},
+         {"PATH-OF-FLOWMETERD", &fm::integration::programs().flowmeterd}});
 }

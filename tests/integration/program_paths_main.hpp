@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // main() of the integration test programs: their arguments, after the gtest flags, are the paths
-// of the built programs they run (meson passes the executables), stored where each test reads
-// them.
+// of the built programs they run (meson passes the executables), kept in programs() for the
+// tests.
 #pragma once
 
 #include <cstdio>
@@ -11,6 +11,17 @@
 #include <gtest/gtest.h>
 
 namespace fm::integration {
+
+/// Paths of the programs under test, set by main_with_program_paths().
+struct Programs {
+    std::string flowgen;
+    std::string flowmeterd;
+};
+
+inline Programs& programs() {
+    static Programs p;
+    return p;
+}
 
 /// One program a test runs: its name in the usage line and where its path goes.
 struct ProgramPath {
