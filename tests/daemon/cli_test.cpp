@@ -7,7 +7,6 @@
 // Usage: daemon_cli PATH-OF-FLOWGEN PATH-OF-FLOWMETERD [gtest flags]
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <regex>
 #include <string>
@@ -22,6 +21,7 @@
 #include "daemon_support.hpp"
 #include "flowmeterd_fixture.hpp"
 #include "notify_socket.hpp"
+#include "source_root.hpp"
 
 namespace fm::daemon_test {
 namespace {
@@ -343,9 +343,8 @@ TEST_F(DaemonCli, LiveCaptureWithoutCapNetRawExits77) {
 // it is, it is rejected at capture.files with both ways to give it one (docs/configuration.md,
 // "Errors"); filling in either is all it takes to check clean.
 TEST_F(DaemonCli, ShippedConfigurationAsksForAnInputAndChecksCleanOnceGivenOne) {
-    const char* root = std::getenv("FM_SOURCE_ROOT");
-    ASSERT_NE(root, nullptr) << "FM_SOURCE_ROOT is not set: run the tests through meson test";
-    const std::string shipped = std::string(root) + "/config/flowmeter.yaml";
+    const std::string shipped = test_support::source_root() + "/config/flowmeter.yaml";
+    ASSERT_FALSE(HasFailure());
     const std::string text = slurp(shipped);
     const std::string files_line = "\n  files: []\n";
     const std::size_t at = text.find(files_line);
