@@ -133,7 +133,9 @@ std::vector<Variant> variants_of(const Bytes& original, std::mt19937_64& rng) {
     std::vector<Variant> out;
     // A copy of the original with one field of the file's byte order set to `value`.
     const auto with32 = [&](std::string name, std::size_t at, std::uint32_t value) {
-        with32(std::move(name), at, value);
+        Variant v{std::move(name), original};
+        put32(v.bytes, at, value, f.swapped);
+        out.push_back(std::move(v));
     };
 
     const std::size_t cut = 1 + pick(original.size());
