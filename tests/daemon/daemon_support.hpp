@@ -29,6 +29,7 @@
 
 #include <gtest/gtest.h>
 
+#include "program_paths.hpp"
 #include "shared_dir.hpp"
 #include "start_program.hpp"
 #include "temp_dir.hpp"
@@ -40,16 +41,8 @@ namespace fm::daemon_test {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-/// Paths of the programs under test, set by main() from argv.
-struct Programs {
-    std::string flowgen;
-    std::string flowmeterd;
-};
-
-inline Programs& programs() {
-    static Programs p;
-    return p;
-}
+/// Paths of the programs under test, set by test_main() from argv.
+using test_support::programs;
 
 /// $FM_SHARED_DIR, where the reference captures are. Fails the test loudly when unset.
 inline std::string shared_dir() {

@@ -10,18 +10,12 @@
 
 #include <gtest/gtest.h>
 
+#include "program_paths.hpp"
+
 namespace fm::integration {
 
 /// Paths of the programs under test, set by main_with_program_paths().
-struct Programs {
-    std::string flowgen;
-    std::string flowmeterd;
-};
-
-inline Programs& programs() {
-    static Programs p;
-    return p;
-}
+using test_support::programs;
 
 /// One program a test runs: its name in the usage line and where its path goes.
 struct ProgramPath {
