@@ -41,6 +41,7 @@ PACKAGES=(
     python3-matplotlib
     python3-prometheus-client
     scdoc
+    strace
     systemd
     tcpreplay
     tshark

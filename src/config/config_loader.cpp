@@ -669,8 +669,12 @@ void validate(const DaemonConfig& c, const Origins& origins, const BuildFeatures
     switch (c.capture.source) {
         case CaptureSource::PcapFile:
             if (c.capture.files.empty()) {
+                // Also what the shipped template (config/flowmeter.yaml) says as it is: name
+                // both ways to give it an input.
                 ck.fail("capture.files",
-                        "no input file: capture.source is pcap_file (give -f FILE or list files)");
+                        "no input file: capture.source is pcap_file and no file is listed: list "
+                        "capture files here (or give -f FILE), or capture live with "
+                        "capture.source: pcap_live and capture.interface (or -i NAME)");
             }
             for (const std::string& f : c.capture.files) {
                 if (f.empty()) {

@@ -337,14 +337,6 @@ CliResult parse_command_line(int argc, const char* const* argv,
         c.decode.ipv6 = false;
         org.set("decode.ipv6", flag_origin("--ipv4-only"));
     }
-    if (o_tz->count() > 0) {
-        c.output.timezone = f.timezone;
-        org.set("output.timezone", flag_origin("--timezone"));
-    }
-    if (o_label->count() > 0) {
-        c.output.label = f.label;
-        org.set("output.label", flag_origin("--label"));
-    }
     if (o_labels->count() > 0) {
         c.labels = config::parse_label_rules_file(f.labels_path);
         org.set("labels", flag_origin("--labels"));
@@ -354,13 +346,24 @@ CliResult parse_command_line(int argc, const char* const* argv,
             parse_seconds(f.activity_timeout, "--activity-timeout", "flow.activity_timeout_s");
         org.set("flow.activity_timeout_s", flag_origin("--activity-timeout"));
     }
-    if (o_level->count() > 0) {
-        c.logging.level = f.log_level;
-        org.set("logging.level", flag_origin("--log-level"));
-    }
-    if (o_metrics->count() > 0) {
-        c.metrics.listen = f.metrics_listen;
-        org.set("metrics.listen", flag_origin("--metrics-listen"));
+    // Flags whose value is the key's text as it is.
+    const struct {
+        const CLI::Option* option;
+        const char* flag;
+        const char* key;
+        const std::string& value;
+        std::string& target;
+    } text_flags[] = {
+        {o_tz, "--timezone", "output.timezone", f.timezone, c.output.timezone},
+        {o_label, "--label", "output.label", f.label, c.output.label},
+        {o_level, "--log-level", "logging.level", f.log_level, c.logging.level},
+        {o_metrics, "--metrics-listen", "metrics.listen", f.metrics_listen, c.metrics.listen},
+    };
+    for (const auto& t : text_flags) {
+        if (t.option->count() > 0) {
+            t.target = t.value;
+            org.set(t.key, flag_origin(t.flag));
+        }
     }
 
     if (print_schema) {

@@ -9,8 +9,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <csignal>
-#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -135,9 +133,6 @@ RotatingCsvWriter::RotatingCsvWriter(const config::OutputConfig& cfg, std::strin
     if (header_.empty() || header_.back() != '\n') {
         header_ += '\n';
     }
-    if (const char* n = std::getenv("FM_TEST_CRASH_IN_ROTATION"); n != nullptr) {
-        crash_in_rotation_ = std::strtoull(n, nullptr, 10);
-    }
     if (rotating()) {
         directory_ = cfg_.directory;
     } else {
@@ -233,29 +228,17 @@ int RotatingCsvWriter::fail(int error, std::string_view what, const std::string&
 
 int RotatingCsvWriter::pwrite_all(int fd, const char* data, std::size_t n,
                                   std::uint64_t off) noexcept {
-    while (n > 0) {
-        std::size_t len = n;
-        const int fault = fault_error_.load(std::memory_order_acquire);
-        if (fault != 0) {
-            const std::uint64_t budget = fault_budget_.load(std::memory_order_relaxed);
-            if (budget == 0) {
-                return fault;
-            }
-            len = static_cast<std::size_t>(std::min<std::uint64_t>(len, budget));
-            fault_budget_.store(budget - len, std::memory_order_relaxed);
-        }
-        const ssize_t w = ::pwrite(fd, data, len, static_cast<off_t>(off));
-        if (w < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return errno;
-        }
-        data += w;
-        n -= static_cast<std::size_t>(w);
-        off += static_cast<std::uint64_t>(w);
+    const int fault = fault_error_.load(std::memory_order_acquire);
+    if (fault == 0) {
+        return pwrite_full(fd, data, n, off);
     }
-    return 0;
+    // An injected fault: the bytes left in the budget reach the file, then the write fails as
+    // a full disk would, part of a row written.
+    const std::uint64_t budget = fault_budget_.load(std::memory_order_relaxed);
+    const auto len = static_cast<std::size_t>(std::min<std::uint64_t>(n, budget));
+    fault_budget_.store(budget - len, std::memory_order_relaxed);
+    const int e = pwrite_full(fd, data, len, off);
+    return e != 0 || len == n ? e : fault;
 }
 
 int RotatingCsvWriter::write_at(const char* data, std::size_t n) noexcept {
@@ -463,9 +446,6 @@ int RotatingCsvWriter::finish_file() noexcept {
     }
     if (cfg_.fsync && ::fsync(fd_) != 0) {
         return fail(errno, "fsync", partial_path_);
-    }
-    if (crash_in_rotation_ != 0 && files_closed_ + 1 == crash_in_rotation_) {
-        ::raise(SIGKILL);  // test seam, see crash_in_rotation_
     }
     if (const int e = rename_partial(); e != 0) {
         return fail(e, "rename", partial_path_);

@@ -148,12 +148,6 @@ private:
     std::string last_closed_path_;
     std::string last_error_;
 
-    /// Test seam for the crash-recovery test of the real binary: with FM_TEST_CRASH_IN_ROTATION=N
-    /// in the environment the process kills itself (SIGKILL) while finishing its Nth file, after
-    /// the fsync and before the rename, the moment a crash during rotation is hardest on the
-    /// output. 0 (unset): never.
-    std::uint64_t crash_in_rotation_ = 0;
-
     std::atomic<int> fault_error_{0};
     std::atomic<std::uint64_t> fault_budget_{0};
 };

@@ -5,6 +5,7 @@
 // or unreadable captures (every flow read before the damage, one error line naming the file and
 // the byte offset, a failing status only when nothing could be read), systemd notifications.
 // Usage: daemon_cli PATH-OF-FLOWGEN PATH-OF-FLOWMETERD [gtest flags]
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <regex>
@@ -18,7 +19,9 @@
 #include <sys/un.h>
 
 #include "daemon_support.hpp"
+#include "flowmeterd_fixture.hpp"
 #include "notify_socket.hpp"
+#include "source_root.hpp"
 
 namespace fm::daemon_test {
 namespace {
@@ -42,52 +45,12 @@ std::vector<std::size_t> record_offsets(const std::string& pcap) {
     return offsets;
 }
 
-class DaemonCli : public ::testing::Test {
+class DaemonCli : public FlowmeterdFixture {
 protected:
     static void SetUpTestSuite() {
-        dir_ = new TempDir();
-        pcap_ = dir_->file("in.pcap");
-        const std::string log = dir_->file("flowgen.log");
-        ASSERT_EQ(run_program({programs().flowgen, "--flows", "300", "--concurrency", "30",
-                               "--duration", "5", "--seed", "3", "--quiet", "-o", pcap_},
-                              log),
-                  0)
-            << slurp(log);
-        offline_ = dir_->file("offline.csv");
-        const std::string olog = dir_->file("offline.log");
-        ASSERT_EQ(run_program({programs().flowmeterd, "-f", pcap_, "-o", offline_}, olog), 0)
-            << slurp(olog);
+        make_suite_capture({.flows = 300, .concurrency = 30, .seed = 3});
     }
-    static void TearDownTestSuite() {
-        delete dir_;
-        dir_ = nullptr;
-    }
-
-    /// Runs flowmeterd with `args`; returns the exit status, its output in output_.
-    int flowmeterd(std::vector<std::string> args) {
-        args.insert(args.begin(), programs().flowmeterd);
-        const std::string log = tmp_.file("run.log");
-        const int rc = run_program(args, log, std::chrono::seconds(60));
-        output_ = slurp(log);
-        return rc;
-    }
-
-    std::string config(const std::string& yaml) {
-        const std::string path = tmp_.file("cfg.yaml");
-        write_file(path, yaml);
-        return path;
-    }
-
-    static TempDir* dir_;
-    static std::string pcap_;
-    static std::string offline_;
-    TempDir tmp_;
-    std::string output_;
 };
-
-TempDir* DaemonCli::dir_ = nullptr;
-std::string DaemonCli::pcap_;
-std::string DaemonCli::offline_;
 
 struct BadConfig {
     const char* name;
@@ -374,6 +337,42 @@ TEST_F(DaemonCli, LiveCaptureWithoutCapNetRawExits77) {
         });
     EXPECT_EQ(wait_exit(c.pid, std::chrono::seconds(60)), 77) << slurp(log);
     EXPECT_NE(slurp(log).find("CAP_NET_RAW"), std::string::npos) << slurp(log);
+}
+
+// The shipped annotated file holds every key at its default and so names no input: checked as
+// it is, it is rejected at capture.files with both ways to give it one (docs/configuration.md,
+// "Errors"); filling in either is all it takes to check clean.
+TEST_F(DaemonCli, ShippedConfigurationAsksForAnInputAndChecksCleanOnceGivenOne) {
+    const std::string shipped = test_support::source_root() + "/config/flowmeter.yaml";
+    ASSERT_FALSE(HasFailure());
+    const std::string text = slurp(shipped);
+    const std::string files_line = "\n  files: []\n";
+    const std::size_t at = text.find(files_line);
+    ASSERT_NE(at, std::string::npos) << "no `files: []` in " << shipped;
+    const auto line =
+        std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at) + 1, '\n') + 1;
+
+    EXPECT_EQ(flowmeterd({"--check-config", "--config", shipped}), 78) << output_;
+    EXPECT_EQ(output_, shipped + ":" + std::to_string(line) +
+                           ": capture.files: no input file: capture.source is pcap_file and no "
+                           "file is listed: list capture files here (or give -f FILE), or "
+                           "capture live with capture.source: pcap_live and capture.interface "
+                           "(or -i NAME)\n");
+
+    std::string with_file = text;
+    with_file.replace(at, files_line.size(), "\n  files: [\"" + pcap_ + "\"]\n");
+    EXPECT_EQ(flowmeterd({"--check-config", "--config", config(with_file)}), 0) << output_;
+    EXPECT_NE(output_.find("files: [\"" + pcap_ + "\"]"), std::string::npos) << output_;
+
+    std::string live = text;
+    const std::string source_line = "\n  source: pcap_file\n";
+    const std::string interface_line = "\n  interface: \"\"\n";
+    ASSERT_NE(live.find(source_line), std::string::npos);
+    ASSERT_NE(live.find(interface_line), std::string::npos);
+    live.replace(live.find(source_line), source_line.size(), "\n  source: pcap_live\n");
+    live.replace(live.find(interface_line), interface_line.size(), "\n  interface: lo\n");
+    EXPECT_EQ(flowmeterd({"--check-config", "--config", config(live)}), 0) << output_;
+    EXPECT_NE(output_.find("interface: \"lo\""), std::string::npos) << output_;
 }
 
 TEST_F(DaemonCli, BadFilterAndUnknownInterfaceAreConfigurationErrors) {

@@ -29,7 +29,9 @@
 
 #include <gtest/gtest.h>
 
+#include "program_paths.hpp"
 #include "shared_dir.hpp"
+#include "start_program.hpp"
 #include "temp_dir.hpp"
 #include "test_main.hpp"
 #include "text_files.hpp"
@@ -39,16 +41,8 @@ namespace fm::daemon_test {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-/// Paths of the programs under test, set by main() from argv.
-struct Programs {
-    std::string flowgen;
-    std::string flowmeterd;
-};
-
-inline Programs& programs() {
-    static Programs p;
-    return p;
-}
+/// Paths of the programs under test, set by test_main() from argv.
+using test_support::programs;
 
 /// $FM_SHARED_DIR, where the reference captures are. Fails the test loudly when unset.
 inline std::string shared_dir() {
@@ -75,28 +69,10 @@ struct Child {
 template <class Setup>
 Child spawn(const std::vector<std::string>& argv, const std::string& log,
             const std::vector<std::pair<std::string, std::string>>& env, Setup&& setup) {
-    std::vector<char*> args;
-    for (const std::string& a : argv) {
-        args.push_back(const_cast<char*>(a.c_str()));
-    }
-    args.push_back(nullptr);
-    const pid_t pid = fork();
-    if (pid < 0) {
-        throw std::runtime_error("fork failed");
-    }
-    if (pid == 0) {
-        const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0) {
-            _exit(126);
-        }
-        for (const auto& [k, v] : env) {
-            setenv(k.c_str(), v.c_str(), 1);
-        }
-        setup();
-        execv(args[0], args.data());
-        _exit(127);
-    }
-    return Child{pid, log};
+    return Child{
+        test_support::start_program(argv, log, test_support::OutputToFile::StandardOutputAndError,
+                                    env, std::forward<Setup>(setup)),
+        log};
 }
 
 inline Child spawn(const std::vector<std::string>& argv, const std::string& log,
@@ -141,6 +117,19 @@ inline bool has_exited(pid_t pid, int& status_out) {
 inline int run_program(const std::vector<std::string>& argv, const std::string& log,
                        std::chrono::milliseconds limit = std::chrono::seconds(120)) {
     return wait_exit(spawn(argv, log).pid, limit);
+}
+
+/// Runs a program to its end like run_program; a success when it exits 0, else a failure that
+/// carries the exit status and the program's output (for ASSERT_TRUE / EXPECT_TRUE).
+inline ::testing::AssertionResult exits_zero(const std::vector<std::string>& argv,
+                                             const std::string& log) {
+    const int rc = run_program(argv, log);
+    if (rc == 0) {
+        return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure()
+           << argv.front() << " exited with " << rc << ":\n"
+           << (fs::exists(log) ? slurp(log) : std::string("(no output)"));
 }
 
 /// A CSV file: the header line and the rows, as text.
@@ -214,6 +203,20 @@ inline std::string same_csv(const std::string& want_path, const std::string& got
     return diff_rows(count_rows(want.rows), count_rows(got.rows));
 }
 
+/// The offline run `flowmeterd -f PCAP -o CSV [extra]` (output in `log`): exit status 0 and its
+/// CSV in `out`, or a failure with the status and the output.
+inline ::testing::AssertionResult run_offline(const std::string& pcap, const std::string& csv,
+                                              const std::string& log, Csv& out,
+                                              const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = {programs().flowmeterd, "-f", pcap, "-o", csv};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    ::testing::AssertionResult ok = exits_zero(argv, log);
+    if (ok) {
+        out = read_csv(csv);
+    }
+    return ok;
+}
+
 /// Names of the files in `dir` (not recursive), sorted.
 inline std::vector<std::string> list_dir(const std::string& dir) {
     std::vector<std::string> names;
@@ -242,6 +245,27 @@ bool wait_for(Pred&& pred, std::chrono::milliseconds limit,
         std::this_thread::sleep_for(step);
     }
     return true;
+}
+
+/// Waits (at most `limit`) until `dir` holds a file whose name ends with `suffix` or the program
+/// `pid` has ended. True when it ended: it is then reaped and its status (as wait_exit gives
+/// it) is in `status`; false while it still runs, whether or not the file came in time.
+inline bool exited_before_file(pid_t pid, const std::string& dir, const std::string& suffix,
+                               int& status,
+                               std::chrono::milliseconds limit = std::chrono::seconds(60)) {
+    bool exited = false;
+    wait_for(
+        [&] {
+            exited = exited || has_exited(pid, status);
+            for (const std::string& n : list_dir(dir)) {
+                if (ends_with(n, suffix)) {
+                    return true;
+                }
+            }
+            return exited;
+        },
+        limit, std::chrono::milliseconds(1));
+    return exited;
 }
 
 /// gtest main for the daemon test programs: argv[1] is flowgen, argv[2] flowmeterd.

@@ -16,12 +16,12 @@
 #include <vector>
 
 #include <poll.h>
-#include <sched.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
 #include "daemon_support.hpp"
 #include "live_support.hpp"
+#include "netns_daemon.hpp"
 #include "notify_socket.hpp"
 
 namespace fm::daemon_test {
@@ -46,6 +46,26 @@ std::size_t partial_rows(const std::string& dir) {
     return 0;
 }
 
+/// Waits until the .partial file of `dir` holds `rows` rows (the flows of a replay, ended by
+/// the clock); a failure names how many came and what the daemon logged.
+::testing::AssertionResult partial_file_reaches(const std::string& dir, std::size_t rows,
+                                                const std::string& log) {
+    if (wait_for([&] { return partial_rows(dir) >= rows; }, std::chrono::seconds(30),
+                 std::chrono::milliseconds(50))) {
+        return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure() << partial_rows(dir) << " of " << rows << " rows\n"
+                                         << slurp(log);
+}
+
+/// The offline run of `pcap`, which the live run of the same capture must match.
+Csv offline_rows(const TempDir& dir, const std::string& pcap, const std::string& name) {
+    Csv csv;
+    EXPECT_TRUE(run_offline(pcap, dir.file(name + ".csv"), dir.file(name + ".log"), csv));
+    EXPECT_FALSE(csv.rows.empty()) << pcap;
+    return csv;
+}
+
 std::vector<std::string> complete_files(const std::string& dir) {
     std::vector<std::string> out;
     for (const std::string& n : list_dir(dir)) {
@@ -64,15 +84,9 @@ TEST(DaemonLive, SighupAndSigtermWhileCapturingWithTwoSockets) {
     TempDir dir;
     const std::string first = live_test::capture_path("tcp/tls_ciphers.pcap");
     const std::string second = live_test::capture_path("large/netflix.pcap");
-    std::vector<Csv> offline;
-    for (const std::string& pcap : {first, second}) {
-        const std::string out = dir.file("offline" + std::to_string(offline.size()) + ".csv");
-        const std::string log = dir.file("offline.log");
-        ASSERT_EQ(run_program({programs().flowmeterd, "-f", pcap, "-o", out}, log), 0)
-            << slurp(log);
-        offline.push_back(read_csv(out));
-        ASSERT_FALSE(offline.back().rows.empty()) << pcap;
-    }
+    const std::vector<Csv> offline = {offline_rows(dir, first, "offline0"),
+                                      offline_rows(dir, second, "offline1")};
+    ASSERT_FALSE(HasFailure());
 
     live_test::VethNamespace ns;
     const std::string out_dir = dir.file("out");
@@ -104,24 +118,9 @@ TEST(DaemonLive, SighupAndSigtermWhileCapturingWithTwoSockets) {
                    "  stats_interval_s: 1\n");
     NotifySocket notify(dir.file("notify"));
     const std::string log = dir.file("daemon.log");
-    const std::string ns_path = ns.path();
-    const Child d = spawn({programs().flowmeterd, "--config", cfg}, log,
-                          {{"NOTIFY_SOCKET", dir.file("notify")}}, [&] {
-                              const int target = open(ns_path.c_str(), O_RDONLY | O_CLOEXEC);
-                              if (target < 0 || setns(target, CLONE_NEWNET) != 0) {
-                                  _exit(126);
-                              }
-                          });
-    struct Killer {
-        pid_t pid;
-        bool armed = true;
-        ~Killer() {
-            if (armed) {
-                kill(pid, SIGKILL);
-                waitpid(pid, nullptr, 0);
-            }
-        }
-    } killer{d.pid};
+    const Child d = spawn_in_namespace(ns, {programs().flowmeterd, "--config", cfg}, log,
+                                       {{"NOTIFY_SOCKET", dir.file("notify")}});
+    KillOnScopeExit guard(d.pid);
 #ifdef FM_HAVE_SYSTEMD
     ASSERT_TRUE(notify.wait_for("READY=1", std::chrono::seconds(20))) << slurp(log);
 #else
@@ -129,10 +128,7 @@ TEST(DaemonLive, SighupAndSigtermWhileCapturingWithTwoSockets) {
 #endif
 
     ns.replay(first);
-    ASSERT_TRUE(wait_for([&] { return partial_rows(out_dir) >= offline[0].rows.size(); },
-                         std::chrono::seconds(30), std::chrono::milliseconds(50)))
-        << partial_rows(out_dir) << " of " << offline[0].rows.size() << " rows\n"
-        << slurp(log);
+    ASSERT_TRUE(partial_file_reaches(out_dir, offline[0].rows.size(), log));
     ASSERT_EQ(kill(d.pid, SIGHUP), 0);
     ASSERT_TRUE(wait_for([&] { return complete_files(out_dir).size() == 1; },
                          std::chrono::seconds(10), std::chrono::milliseconds(20)))
@@ -140,14 +136,9 @@ TEST(DaemonLive, SighupAndSigtermWhileCapturingWithTwoSockets) {
         << slurp(log);
 
     ns.replay(second);
-    ASSERT_TRUE(wait_for([&] { return partial_rows(out_dir) >= offline[1].rows.size(); },
-                         std::chrono::seconds(30), std::chrono::milliseconds(50)))
-        << partial_rows(out_dir) << " of " << offline[1].rows.size() << " rows\n"
-        << slurp(log);
+    ASSERT_TRUE(partial_file_reaches(out_dir, offline[1].rows.size(), log));
     ASSERT_EQ(kill(d.pid, SIGTERM), 0);
-    const int rc = wait_exit(d.pid, std::chrono::seconds(30));
-    killer.armed = false;
-    ASSERT_EQ(rc, 0) << slurp(log);
+    ASSERT_EQ(guard.wait_exit(std::chrono::seconds(30)), 0) << slurp(log);
 
     const std::vector<std::string> files = complete_files(out_dir);
     ASSERT_EQ(files.size(), 2U) << slurp(log);
@@ -180,12 +171,8 @@ TEST(DaemonLive, CapturesAfterSwitchingToAnUnprivilegedUser) {
     TempDir dir;
     fs::permissions(dir.path(), fs::perms(0711));
     const std::string pcap = live_test::capture_path("tcp/tls_ciphers.pcap");
-    const std::string offline_csv = dir.file("offline.csv");
-    ASSERT_EQ(run_program({programs().flowmeterd, "-f", pcap, "-o", offline_csv},
-                          dir.file("offline.log")),
-              0);
-    const Csv offline = read_csv(offline_csv);
-    ASSERT_FALSE(offline.rows.empty());
+    const Csv offline = offline_rows(dir, pcap, "offline");
+    ASSERT_FALSE(HasFailure());
 
     live_test::VethNamespace ns;
     const std::string out_dir = dir.file("out");
@@ -200,23 +187,8 @@ TEST(DaemonLive, CapturesAfterSwitchingToAnUnprivilegedUser) {
                         "logging:\n  target: stderr\nsecurity:\n  user: nobody\n"
                         "  group: nogroup\n");
     const std::string log = dir.file("daemon.log");
-    const std::string ns_path = ns.path();
-    const Child d = spawn({programs().flowmeterd, "--config", cfg}, log, {}, [&] {
-        const int target = open(ns_path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (target < 0 || setns(target, CLONE_NEWNET) != 0) {
-            _exit(126);
-        }
-    });
-    struct Killer {
-        pid_t pid;
-        bool armed = true;
-        ~Killer() {
-            if (armed) {
-                kill(pid, SIGKILL);
-                waitpid(pid, nullptr, 0);
-            }
-        }
-    } killer{d.pid};
+    const Child d = spawn_in_namespace(ns, {programs().flowmeterd, "--config", cfg}, log);
+    KillOnScopeExit guard(d.pid);
     ASSERT_TRUE(wait_for(
         [&] {
             // The child creates the log after fork: absent for a moment.
@@ -231,14 +203,9 @@ TEST(DaemonLive, CapturesAfterSwitchingToAnUnprivilegedUser) {
     EXPECT_NE(status.find("Uid:\t65534\t65534\t65534\t65534"), std::string::npos) << status;
 
     ns.replay(pcap);
-    ASSERT_TRUE(wait_for([&] { return partial_rows(out_dir) >= offline.rows.size(); },
-                         std::chrono::seconds(30), std::chrono::milliseconds(50)))
-        << partial_rows(out_dir) << " of " << offline.rows.size() << " rows\n"
-        << slurp(log);
+    ASSERT_TRUE(partial_file_reaches(out_dir, offline.rows.size(), log));
     ASSERT_EQ(kill(d.pid, SIGTERM), 0);
-    const int rc = wait_exit(d.pid, std::chrono::seconds(30));
-    killer.armed = false;
-    ASSERT_EQ(rc, 0) << slurp(log);
+    ASSERT_EQ(guard.wait_exit(std::chrono::seconds(30)), 0) << slurp(log);
     const std::vector<std::string> files = complete_files(out_dir);
     ASSERT_EQ(files.size(), 1U) << slurp(log);
     const Csv live = read_csv(out_dir + "/" + files[0]);

@@ -15,13 +15,13 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "daemon_support.hpp"
 #include "live_support.hpp"
 #include "metrics/series.hpp"
+#include "netns_daemon.hpp"
 
 namespace fm::daemon_test {
 namespace {
@@ -161,11 +161,9 @@ TEST(DaemonMetrics, ScrapedDuringALiveRunAndAgreeingWithTheFinalStatistics) {
     }
     TempDir dir;
     const std::string pcap = live_test::capture_path("tcp/tls_ciphers.pcap");
-    const std::string offline_csv = dir.file("offline.csv");
-    ASSERT_EQ(run_program({programs().flowmeterd, "-f", pcap, "-o", offline_csv},
-                          dir.file("offline.log")),
-              0);
-    const std::size_t offline_rows = read_csv(offline_csv).rows.size();
+    Csv offline;
+    ASSERT_TRUE(run_offline(pcap, dir.file("offline.csv"), dir.file("offline.log"), offline));
+    const std::size_t offline_rows = offline.rows.size();
     ASSERT_GT(offline_rows, 0U);
 
     live_test::VethNamespace ns;
@@ -176,23 +174,8 @@ TEST(DaemonMetrics, ScrapedDuringALiveRunAndAgreeingWithTheFinalStatistics) {
                          "\n  threads: 2\npipeline:\n  workers: 2\n"
                          "flow:\n  flow_timeout_s: 3\n");
     const std::string log = dir.file("daemon.log");
-    const std::string ns_path = ns.path();
-    const Child d = spawn({programs().flowmeterd, "--config", cfg}, log, {}, [&] {
-        const int target = open(ns_path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (target < 0 || setns(target, CLONE_NEWNET) != 0) {
-            _exit(126);
-        }
-    });
-    struct Killer {
-        pid_t pid;
-        bool armed = true;
-        ~Killer() {
-            if (armed) {
-                kill(pid, SIGKILL);
-                waitpid(pid, nullptr, 0);
-            }
-        }
-    } killer{d.pid};
+    const Child d = spawn_in_namespace(ns, {programs().flowmeterd, "--config", cfg}, log);
+    KillOnScopeExit guard(d.pid);
     ASSERT_TRUE(wait_for([&] { return logged_port(log) != 0; }, std::chrono::seconds(20),
                          std::chrono::milliseconds(20)))
         << slurp(log);
@@ -240,9 +223,7 @@ TEST(DaemonMetrics, ScrapedDuringALiveRunAndAgreeingWithTheFinalStatistics) {
     EXPECT_GT(during.at("flowmeterd_decoded_packets_total{}"), 0U);
 
     ASSERT_EQ(kill(d.pid, SIGTERM), 0);
-    const int rc = wait_exit(d.pid, std::chrono::seconds(30));
-    killer.armed = false;
-    ASSERT_EQ(rc, 0) << slurp(log);
+    ASSERT_EQ(guard.wait_exit(std::chrono::seconds(30)), 0) << slurp(log);
 
     // No packet arrived after the replay: what was captured and decoded is final; what the stop
     // drains (flows still open) can only add to the flow and output counters.

@@ -42,12 +42,10 @@ bool have_nobody() {
 std::string make_capture(const TempDir& dir, int flows) {
     const std::string pcap = dir.file("in-" + std::to_string(flows) + ".pcap");
     const std::string log = dir.file("flowgen.log");
-    EXPECT_EQ(
-        run_program({programs().flowgen, "--flows", std::to_string(flows), "--concurrency", "200",
-                     "--duration", "60", "--seed", "5", "--size-mix", "64", "--quiet", "-o", pcap},
-                    log),
-        0)
-        << slurp(log);
+    EXPECT_TRUE(
+        exits_zero({programs().flowgen, "--flows", std::to_string(flows), "--concurrency", "200",
+                    "--duration", "60", "--seed", "5", "--size-mix", "64", "--quiet", "-o", pcap},
+                   log));
     ::chmod(pcap.c_str(), 0600);  // readable by root only: the daemon must open it before the drop
     return pcap;
 }
@@ -99,19 +97,8 @@ TEST(DaemonPrivileges, RunsAsNobodyWithNoCapabilityAndStillRotates) {
         const std::string log = dir.file("daemon.log");
         const Child d = spawn({programs().flowmeterd, "--config", cfg}, log);
         int status = 0;
-        bool exited = false;
         // Once a first file was finished the writer, workers and capture threads all run.
-        wait_for(
-            [&] {
-                exited = exited || has_exited(d.pid, status);
-                for (const std::string& n : list_dir(out)) {
-                    if (ends_with(n, ".csv")) {
-                        return true;
-                    }
-                }
-                return exited;
-            },
-            std::chrono::seconds(60), std::chrono::milliseconds(1));
+        const bool exited = exited_before_file(d.pid, out, ".csv", status);
         std::vector<std::map<std::string, std::string>> tasks;
         if (!exited) {
             for (const std::string& tid : list_dir("/proc/" + std::to_string(d.pid) + "/task")) {

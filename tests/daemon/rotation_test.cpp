@@ -52,13 +52,8 @@ Input make_input(const TempDir& dir, int flows, const std::string& tag) {
         }
     }
     EXPECT_GT(in.packets, 0U) << "flowgen --stats printed no packets=: " << slurp(stats);
-    const std::string log = dir.file("offline-" + tag + ".log");
-    EXPECT_EQ(run_program({programs().flowmeterd, "-f", in.pcap, "-o", in.offline_csv, "--profile",
-                           kProfile},
-                          log),
-              0)
-        << slurp(log);
-    in.offline = read_csv(in.offline_csv);
+    EXPECT_TRUE(run_offline(in.pcap, in.offline_csv, dir.file("offline-" + tag + ".log"),
+                            in.offline, {"--profile", kProfile}));
     EXPECT_FALSE(in.offline.rows.empty()) << "offline run wrote no rows";
     return in;
 }
@@ -220,18 +215,7 @@ void stop_midway_and_check(int stop_signals) {
         const Child d = spawn({programs().flowmeterd, "--config", cfg}, log);
         // Rows are flowing once a first file was renamed to .csv.
         int status = 0;
-        bool exited = false;
-        wait_for(
-            [&] {
-                exited = exited || has_exited(d.pid, status);
-                for (const std::string& n : list_dir(out_dir)) {
-                    if (ends_with(n, ".csv")) {
-                        return true;
-                    }
-                }
-                return exited;
-            },
-            std::chrono::seconds(60), std::chrono::milliseconds(1));
+        const bool exited = exited_before_file(d.pid, out_dir, ".csv", status);
         if (!exited) {
             // 1 ms apart: far enough for two deliveries (pending signals of one kind merge),
             // close enough that the graceful drain started by the first is still running.
@@ -342,18 +326,7 @@ TEST(DaemonRotation, SighupStartsANewFile) {
         const std::string log = dir.file("daemon.log");
         const Child d = spawn({programs().flowmeterd, "--config", cfg}, log);
         int status = 0;
-        bool exited = false;
-        wait_for(
-            [&] {
-                exited = exited || has_exited(d.pid, status);
-                for (const std::string& n : list_dir(out_dir)) {
-                    if (ends_with(n, ".partial")) {
-                        return true;
-                    }
-                }
-                return exited;
-            },
-            std::chrono::seconds(60), std::chrono::milliseconds(1));
+        const bool exited = exited_before_file(d.pid, out_dir, ".partial", status);
         if (!exited) {
             ASSERT_EQ(kill(d.pid, SIGHUP), 0);
             status = wait_exit(d.pid, std::chrono::seconds(120));

@@ -17,43 +17,15 @@
 #include <unistd.h>
 
 #include "daemon_support.hpp"
+#include "flowmeterd_fixture.hpp"
 
 namespace fm::daemon_test {
 namespace {
 
-class Settings : public ::testing::Test {
+class Settings : public FlowmeterdFixture {
 protected:
     static void SetUpTestSuite() {
-        dir_ = new TempDir();
-        pcap_ = dir_->file("in.pcap");
-        const std::string log = dir_->file("flowgen.log");
-        ASSERT_EQ(run_program({programs().flowgen, "--flows", "200", "--concurrency", "20",
-                               "--duration", "5", "--seed", "11", "--quiet", "-o", pcap_},
-                              log),
-                  0)
-            << slurp(log);
-        plain_ = dir_->file("plain.csv");
-        const std::string olog = dir_->file("plain.log");
-        ASSERT_EQ(run_program({programs().flowmeterd, "-f", pcap_, "-o", plain_}, olog), 0)
-            << slurp(olog);
-    }
-    static void TearDownTestSuite() {
-        delete dir_;
-        dir_ = nullptr;
-    }
-
-    int flowmeterd(std::vector<std::string> args) {
-        args.insert(args.begin(), programs().flowmeterd);
-        const std::string log = tmp_.file("run.log");
-        const int rc = run_program(args, log, std::chrono::seconds(60));
-        output_ = slurp(log);
-        return rc;
-    }
-
-    std::string config(const std::string& yaml) {
-        const std::string path = tmp_.file("cfg.yaml");
-        write_file(path, yaml);
-        return path;
+        make_suite_capture({.flows = 200, .concurrency = 20, .seed = 11});
     }
 
     /// Runs the capture with `yaml` as configuration into out.csv; returns the exit status.
@@ -78,20 +50,10 @@ protected:
         }
         return out;
     }
-
-    static TempDir* dir_;
-    static std::string pcap_;
-    static std::string plain_;
-    TempDir tmp_;
-    std::string output_;
 };
 
-TempDir* Settings::dir_ = nullptr;
-std::string Settings::pcap_;
-std::string Settings::plain_;
-
 TEST_F(Settings, BpfFilterAppliesToCaptureFiles) {
-    const std::vector<std::string> all = protocols(plain_);
+    const std::vector<std::string> all = protocols(offline_);
     ASSERT_FALSE(all.empty());
     // tcpdump semantics: "tcp" alone does not look behind an 802.1Q tag (flowgen tags some
     // flows), "vlan and tcp" does.
@@ -159,12 +121,12 @@ TEST_F(Settings, JournaldWithoutAJournalIsRefused) {
 TEST_F(Settings, IdleTimeoutEndsSilentFlowsOffline) {
     ASSERT_EQ(run_with("flow:\n  idle_timeout_s: 0.001\n"), 0) << output_;
     const Csv idle = read_csv(tmp_.file("out.csv"));
-    const Csv plain = read_csv(plain_);
+    const Csv plain = read_csv(offline_);
     EXPECT_GT(idle.rows.size(), plain.rows.size()) << "flows with gaps of more than 1 ms split";
     EXPECT_NE(output_.find("flow.expired_idle"), std::string::npos) << output_;
 
     ASSERT_EQ(run_with("flow:\n  idle_timeout_s: 0\n"), 0) << output_;
-    EXPECT_EQ(same_csv(plain_, tmp_.file("out.csv")), "") << "0 is off, the default";
+    EXPECT_EQ(same_csv(offline_, tmp_.file("out.csv")), "") << "0 is off, the default";
 }
 
 TEST_F(Settings, SettingsWithoutEffectAreReported) {
@@ -214,7 +176,7 @@ TEST_F(Settings, SighupWithOneOutputFileIsReportedAsIgnored) {
     ::close(fd);
     EXPECT_EQ(wait_exit(child.pid, std::chrono::seconds(60)), 0) << slurp(log);
     EXPECT_TRUE(reported) << slurp(log);
-    EXPECT_EQ(same_csv(plain_, out), "") << "the one file holds every row";
+    EXPECT_EQ(same_csv(offline_, out), "") << "the one file holds every row";
 }
 
 }  // namespace

@@ -24,6 +24,7 @@
 
 #include <gtest/gtest.h>
 
+#include "program_paths_main.hpp"
 #include "shared_dir.hpp"
 #include "temp_dir.hpp"
 #include "text_files.hpp"
@@ -32,8 +33,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-std::string g_flowmeterd;  // NOLINT: set once in main()
+using fm::integration::programs;
 
 constexpr auto kLimit = 60s;
 
@@ -54,8 +54,8 @@ Outcome run_flowmeterd(const fs::path& scratch, const std::string& input,
         const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         dup2(fd, 1);
         dup2(fd, 2);
-        execl(g_flowmeterd.c_str(), g_flowmeterd.c_str(), "-f", input.c_str(), "-o", csv.c_str(),
-              "--workers", "2", static_cast<char*>(nullptr));
+        execl(programs().flowmeterd.c_str(), programs().flowmeterd.c_str(), "-f", input.c_str(),
+              "-o", csv.c_str(), "--workers", "2", static_cast<char*>(nullptr));
         _exit(127);
     }
     if (during) {
@@ -244,11 +244,6 @@ TEST_F(BadFiles, FileThatGrowsWhileReadIsReadToTheEndItHasThen) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    ::testing::InitGoogleTest(&argc, argv);
-    if (argc != 2) {
-        std::fprintf(stderr, "usage: %s PATH-OF-FLOWMETERD [gtest flags]\n", argv[0]);
-        return 2;
-    }
-    g_flowmeterd = argv[1];
-    return RUN_ALL_TESTS();
+    return fm::integration::main_with_program_paths(
+        argc, argv, {{"PATH-OF-FLOWMETERD", &fm::integration::programs().flowmeterd}});
 }

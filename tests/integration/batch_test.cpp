@@ -19,19 +19,18 @@
 
 #include <gtest/gtest.h>
 
+#include "program_paths_main.hpp"
 #include "program_runner.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
+using fm::integration::programs;
 using fm::integration::read_file;
 using fm::integration::run_program;
 using fm::integration::split_lines;
 using fm::integration::TempDir;
 using fm::test_support::write_file;
-
-std::string g_flowgen;     // NOLINT: set once in main()
-std::string g_flowmeterd;  // NOLINT: set once in main()
 
 /// Every regular file below `dir`, by path relative to it, with its contents.
 std::map<std::string, std::string> tree(const fs::path& dir) {
@@ -61,9 +60,9 @@ protected:
         const std::vector<std::pair<std::string, std::string>> captures = {
             {"a.pcap", "1"}, {"b.pcap", "2"}, {"sub/c.pcap", "3"}, {"whole.pcap", "4"}};
         for (const auto& [name, seed] : captures) {
-            ASSERT_EQ(run_program({g_flowgen, "--flows", "60", "--concurrency", "12", "--duration",
-                                   "3", "--seed", seed, "--ipv6-share", "0.2", "--quiet", "-o",
-                                   (in / name).string()}),
+            ASSERT_EQ(run_program({programs().flowgen, "--flows", "60", "--concurrency", "12",
+                                   "--duration", "3", "--seed", seed, "--ipv6-share", "0.2",
+                                   "--quiet", "-o", (in / name).string()}),
                       0);
         }
         // A header only (no packet), and a capture cut 100 bytes into its last part.
@@ -82,21 +81,21 @@ protected:
 
     /// flowmeterd in batch mode with `extra` flags, stderr to `log`; returns the exit status.
     static int batch(const std::string& out, const std::string& extra, const std::string& log) {
-        return shell(g_flowmeterd + " -f " + in() + " --output-dir " + out + " " + extra + " 2>" +
-                     log);
+        return shell(programs().flowmeterd + " -f " + in() + " --output-dir " + out + " " + extra +
+                     " 2>" + log);
     }
 
     /// Batch mode over another directory.
     static int batch_dir(const std::string& dir, const std::string& out, const std::string& extra,
                          const std::string& log) {
-        return shell(g_flowmeterd + " -f " + dir + " --output-dir " + out + " " + extra + " 2>" +
-                     log);
+        return shell(programs().flowmeterd + " -f " + dir + " --output-dir " + out + " " + extra +
+                     " 2>" + log);
     }
 
     /// The CSV of a single-file run of `capture`.
     static std::string single(const std::string& capture) {
         const std::string out = dir_->file("single.csv");
-        run_program({g_flowmeterd, "-f", capture, "-o", out, "--workers", "1", "--quiet"});
+        run_program({programs().flowmeterd, "-f", capture, "-o", out, "--workers", "1", "--quiet"});
         return read_file(out);
     }
 
@@ -183,7 +182,7 @@ TEST_F(Batch, GlobsAndOutputNamePattern) {
     const std::string out = dir_->file("out-glob");
     const std::string log = dir_->file("glob.log");
     // The pattern is quoted: flowmeterd expands it, as it must for lists too long for a shell.
-    EXPECT_EQ(shell(g_flowmeterd + " -f '" + in() + "/[ab].pcap' --output-dir " + out +
+    EXPECT_EQ(shell(programs().flowmeterd + " -f '" + in() + "/[ab].pcap' --output-dir " + out +
                     " --output-name 'flows-{stem}.csv' 2>" + log),
               0)
         << read_file(log);
@@ -216,8 +215,8 @@ TEST_F(Batch, InterruptedBatchResumesToTheSameFiles) {
     const fs::path big = dir_->path() / "big";
     fs::create_directories(big);
     for (const std::string seed : {"21", "22", "23"}) {
-        ASSERT_EQ(run_program({g_flowgen, "--flows", "8000", "--concurrency", "800", "--duration",
-                               "30", "--seed", seed, "--quiet", "-o",
+        ASSERT_EQ(run_program({programs().flowgen, "--flows", "8000", "--concurrency", "800",
+                               "--duration", "30", "--seed", seed, "--quiet", "-o",
                                (big / ("big" + seed + ".pcap")).string()}),
                   0);
     }
@@ -226,8 +225,8 @@ TEST_F(Batch, InterruptedBatchResumesToTheSameFiles) {
     const pid_t pid = fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
-        const std::string cmd = "exec " + g_flowmeterd + " -f " + big.string() + " --output-dir " +
-                                out + " --jobs 1 2>" + log;
+        const std::string cmd = "exec " + programs().flowmeterd + " -f " + big.string() +
+                                " --output-dir " + out + " --jobs 1 2>" + log;
         execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
         _exit(127);
     }
@@ -267,20 +266,17 @@ TEST_F(Batch, InterruptedBatchResumesToTheSameFiles) {
 }
 
 TEST_F(Batch, DirectoryWithoutOutputDirIsAUsageError) {
-    EXPECT_EQ(shell(g_flowmeterd + " -f " + in() + " -o x.csv 2>/dev/null"), 64);
-    EXPECT_EQ(shell(g_flowmeterd + " -f " + in() + " --output-dir x -o x.csv 2>/dev/null"), 64);
-    EXPECT_EQ(shell(g_flowmeterd + " -f " + in() + "/a.pcap --jobs 2 2>/dev/null"), 64);
+    EXPECT_EQ(shell(programs().flowmeterd + " -f " + in() + " -o x.csv 2>/dev/null"), 64);
+    EXPECT_EQ(shell(programs().flowmeterd + " -f " + in() + " --output-dir x -o x.csv 2>/dev/null"),
+              64);
+    EXPECT_EQ(shell(programs().flowmeterd + " -f " + in() + "/a.pcap --jobs 2 2>/dev/null"), 64);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    ::testing::InitGoogleTest(&argc, argv);
-    if (argc != 3) {
-        std::fprintf(stderr, "usage: %s PATH-OF-FLOWGEN PATH-OF-FLOWMETERD\n", argv[0]);
-        return 2;
-    }
-    g_flowgen = argv[1];
-    g_flowmeterd = argv[2];
-    return RUN_ALL_TESTS();
+    return fm::integration::main_with_program_paths(
+        argc, argv,
+        {{"PATH-OF-FLOWGEN", &fm::integration::programs().flowgen},
+         {"PATH-OF-FLOWMETERD", &fm::integration::programs().flowmeterd}});
 }

@@ -7,7 +7,6 @@
 // Usage: integration_flowgen PATH-OF-FLOWGEN [gtest flags]
 #include <array>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -20,19 +19,19 @@
 #include <gtest/gtest.h>
 
 #include "flowgen/traffic_model.hpp"
+#include "program_paths_main.hpp"
 #include "program_runner.hpp"
 
 namespace {
 
+using fm::integration::programs;
 using fm::integration::read_file;
 using fm::integration::run_program;
 using fm::integration::split_lines;
 using fm::integration::TempDir;
 
-std::string g_flowgen;  // NOLINT: set once in main()
-
 int run_flowgen(std::vector<std::string> args, const std::string& stdout_path = "") {
-    args.insert(args.begin(), g_flowgen);
+    args.insert(args.begin(), programs().flowgen);
     args.push_back("--quiet");
     return run_program(args, stdout_path);
 }
@@ -557,11 +556,6 @@ TEST(FlowgenCapture, SizeMixSetsFrameSizes) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    ::testing::InitGoogleTest(&argc, argv);
-    if (argc != 2) {
-        std::fprintf(stderr, "usage: %s PATH-OF-FLOWGEN [gtest flags]\n", argv[0]);
-        return 2;
-    }
-    g_flowgen = argv[1];
-    return RUN_ALL_TESTS();
+    return fm::integration::main_with_program_paths(
+        argc, argv, {{"PATH-OF-FLOWGEN", &fm::integration::programs().flowgen}});
 }

@@ -131,6 +131,12 @@ std::vector<Variant> variants_of(const Bytes& original, std::mt19937_64& rng) {
         return static_cast<std::size_t>(rng() % std::max<std::size_t>(n, 1));
     };
     std::vector<Variant> out;
+    // A copy of the original with one field of the file's byte order set to `value`.
+    const auto with32 = [&](std::string name, std::size_t at, std::uint32_t value) {
+        Variant v{std::move(name), original};
+        put32(v.bytes, at, value, f.swapped);
+        out.push_back(std::move(v));
+    };
 
     const std::size_t cut = 1 + pick(original.size());
     Variant trunc{"cut at byte " + std::to_string(cut),
@@ -161,24 +167,14 @@ std::vector<Variant> variants_of(const Bytes& original, std::mt19937_64& rng) {
     if (!f.pcapng) {
         if (!u.empty()) {
             const std::size_t r = u[pick(u.size())];
-            Variant zero{"record length 0", original};
-            put32(zero.bytes, r + 8, 0, f.swapped);
-            out.push_back(std::move(zero));
-            Variant huge{"record length 2^32-1", original};
-            put32(huge.bytes, r + 8, 0xFFFFFFFFU, f.swapped);
-            out.push_back(std::move(huge));
-            Variant orig_small{"original length below captured", original};
-            put32(orig_small.bytes, r + 12, 0, f.swapped);
-            out.push_back(std::move(orig_small));
+            with32("record length 0", r + 8, 0);
+            with32("record length 2^32-1", r + 8, 0xFFFFFFFFU);
+            with32("original length below captured", r + 12, 0);
         }
-        Variant snap{"snapshot length 0", original};
-        put32(snap.bytes, 16, 0, f.swapped);
-        out.push_back(std::move(snap));
+        with32("snapshot length 0", 16, 0);
         for (std::uint32_t link :
              {0xFFFFU, 0x0FFFFFFFU, 300U + static_cast<std::uint32_t>(pick(60000))}) {
-            Variant lt{"link type " + std::to_string(link), original};
-            put32(lt.bytes, 20, link, f.swapped);
-            out.push_back(std::move(lt));
+            with32("link type " + std::to_string(link), 20, link);
         }
         return out;
     }
@@ -191,20 +187,12 @@ std::vector<Variant> variants_of(const Bytes& original, std::mt19937_64& rng) {
             Variant lt{"IDB link type 0xFFFF", original};
             put16(lt.bytes, at + 8, 0xFFFF, f.swapped);
             out.push_back(std::move(lt));
-            Variant snap{"IDB snapshot length 0", original};
-            put32(snap.bytes, at + 12, 0, f.swapped);
-            out.push_back(std::move(snap));
+            with32("IDB snapshot length 0", at + 12, 0);
         }
         if (type == 6 && out.size() < 16) {  // Enhanced Packet Block
-            Variant zero{"EPB captured length 0", original};
-            put32(zero.bytes, at + 20, 0, f.swapped);
-            out.push_back(std::move(zero));
-            Variant huge{"EPB captured length 2^32-1", original};
-            put32(huge.bytes, at + 20, 0xFFFFFFFFU, f.swapped);
-            out.push_back(std::move(huge));
-            Variant iface{"EPB interface 65535", original};
-            put32(iface.bytes, at + 8, 0xFFFF, f.swapped);
-            out.push_back(std::move(iface));
+            with32("EPB captured length 0", at + 20, 0);
+            with32("EPB captured length 2^32-1", at + 20, 0xFFFFFFFFU);
+            with32("EPB interface 65535", at + 8, 0xFFFF);
         }
         static_cast<void>(len);
     }
@@ -213,9 +201,7 @@ std::vector<Variant> variants_of(const Bytes& original, std::mt19937_64& rng) {
             break;
         }
         const std::size_t at = u[pick(u.size())];
-        Variant v{"block length " + std::to_string(lie), original};
-        put32(v.bytes, at + 4, lie, f.swapped);
-        out.push_back(std::move(v));
+        with32("block length " + std::to_string(lie), at + 4, lie);
     }
     if (!u.empty()) {
         const std::size_t at = u[pick(u.size())];

@@ -26,18 +26,14 @@
 
 #include <gtest/gtest.h>
 
+#include "flowmeterd_csv.hpp"
+#include "program_paths_main.hpp"
 #include "program_runner.hpp"
 
 namespace {
 
-using fm::integration::read_file;
-using fm::integration::run_program;
-using fm::integration::split_fields;
-using fm::integration::split_lines;
-using fm::integration::TempDir;
-
-std::string g_flowgen;     // NOLINT: set once in main()
-std::string g_flowmeterd;  // NOLINT: set once in main()
+// The helpers of program_runner.hpp, program_paths_main.hpp and flowmeterd_csv.hpp.
+using namespace fm::integration;
 
 constexpr int kFlows = 600;
 
@@ -147,10 +143,10 @@ std::string key_text(const Address& a) {
 class Labels : public ::testing::Test {
 protected:
     void SetUp() override {
-        ASSERT_EQ(run_program({g_flowgen, "--flows", std::to_string(kFlows), "--concurrency", "50",
-                               "--duration", "6", "--seed", "7", "--ipv6-share", "0.3",
-                               "--vlan-share", "0.1", "--quiet", "--truth", dir_.file("truth.csv"),
-                               "-o", dir_.file("in.pcap")}),
+        ASSERT_EQ(run_program({programs().flowgen, "--flows", std::to_string(kFlows),
+                               "--concurrency", "50", "--duration", "6", "--seed", "7",
+                               "--ipv6-share", "0.3", "--vlan-share", "0.1", "--quiet", "--truth",
+                               dir_.file("truth.csv"), "-o", dir_.file("in.pcap")}),
                   0);
         const auto lines = split_lines(read_file(dir_.file("truth.csv")));
         for (std::size_t i = 1; i < lines.size(); ++i) {
@@ -261,29 +257,21 @@ protected:
     /// Runs flowmeterd and returns Label by row key; checks the row count.
     std::map<RowKey, std::string> run_labelled(std::vector<std::string> extra,
                                                const std::string& out) {
-        std::vector<std::string> args = {g_flowmeterd, "-f", dir_.file("in.pcap"), "-o",
-                                         dir_.file(out)};
-        args.insert(args.end(), extra.begin(), extra.end());
-        EXPECT_EQ(run_program(args), 0) << "flowmeterd exit status";
+        const fm::integration::CsvFields rows = fm::integration::run_flowmeterd_csv(
+            programs().flowmeterd, dir_.file("in.pcap"), dir_.file(out), extra);
         std::map<RowKey, std::string> labels;
-        const auto lines = split_lines(read_file(dir_.file(out)));
-        if (lines.empty()) {
+        if (rows.empty()) {
             ADD_FAILURE() << "no output";
             return labels;
         }
-        const auto header = split_fields(lines[0]);
-        const auto col = [&](const std::string& name) {
-            const auto it = std::find(header.begin(), header.end(), name);
-            EXPECT_NE(it, header.end()) << name;
-            return static_cast<std::size_t>(it - header.begin());
-        };
-        const std::size_t src = col("Src IP");
-        const std::size_t sport = col("Src Port");
-        const std::size_t dst = col("Dst IP");
-        const std::size_t dport = col("Dst Port");
-        const std::size_t label = col("Label");
-        for (std::size_t i = 1; i < lines.size(); ++i) {
-            const auto f = split_fields(lines[i]);
+        const std::vector<std::string>& header = rows[0];
+        const std::size_t src = column_index(header, "Src IP");
+        const std::size_t sport = column_index(header, "Src Port");
+        const std::size_t dst = column_index(header, "Dst IP");
+        const std::size_t dport = column_index(header, "Dst Port");
+        const std::size_t label = column_index(header, "Label");
+        for (std::size_t i = 1; i < rows.size(); ++i) {
+            const std::vector<std::string>& f = rows[i];
             EXPECT_EQ(f.size(), header.size()) << "row " << i;
             if (f.size() != header.size()) {
                 continue;
@@ -383,9 +371,9 @@ TEST_F(Labels, BadRuleFileStopsWithExitStatus78) {
     std::ofstream(dir_.file("bad.yaml")) << "- label: ok\n  hosts: 10.0.0.1\n"
                                          << "- label: bad\n  src: [10.0.0.0/8, 10.1.2.3/16]\n";
     const std::string err = dir_.file("stderr.txt");
-    const std::string cmd = "'" + g_flowmeterd + "' -f '" + dir_.file("in.pcap") + "' -o '" +
-                            dir_.file("never.csv") + "' --labels '" + dir_.file("bad.yaml") +
-                            "' 2>'" + err + "'";
+    const std::string cmd = "'" + programs().flowmeterd + "' -f '" + dir_.file("in.pcap") +
+                            "' -o '" + dir_.file("never.csv") + "' --labels '" +
+                            dir_.file("bad.yaml") + "' 2>'" + err + "'";
     EXPECT_EQ(run_program({"/bin/sh", "-c", cmd}), 78);
     const std::string text = read_file(err);
     EXPECT_NE(text.find(dir_.file("bad.yaml") + ":4: labels[1].src: \"10.1.2.3/16\" has host bits "
@@ -399,13 +387,8 @@ TEST_F(Labels, BadRuleFileStopsWithExitStatus78) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    ::testing::InitGoogleTest(&argc, argv);
-    if (argc != 3) {
-        std::fprintf(stderr, "usage: %s PATH-OF-FLOWGEN PATH-OF-FLOWMETERD [gtest flags]\n",
-                     argv[0]);
-        return 2;
-    }
-    g_flowgen = argv[1];
-    g_flowmeterd = argv[2];
-    return RUN_ALL_TESTS();
+    return fm::integration::main_with_program_paths(
+        argc, argv,
+        {{"PATH-OF-FLOWGEN", &fm::integration::programs().flowgen},
+         {"PATH-OF-FLOWMETERD", &fm::integration::programs().flowmeterd}});
 }

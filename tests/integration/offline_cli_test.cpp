@@ -6,7 +6,6 @@
 // protocol, the packet and payload totals of each direction and the duration.
 // Usage: integration_offline_cli PATH-OF-FLOWGEN PATH-OF-FLOWMETERD [gtest flags]
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <string>
@@ -18,18 +17,14 @@
 
 #include <gtest/gtest.h>
 
+#include "flowmeterd_csv.hpp"
+#include "program_paths_main.hpp"
 #include "program_runner.hpp"
 
 namespace {
 
-using fm::integration::read_file;
-using fm::integration::run_program;
-using fm::integration::split_fields;
-using fm::integration::split_lines;
-using fm::integration::TempDir;
-
-std::string g_flowgen;     // NOLINT: set once in main()
-std::string g_flowmeterd;  // NOLINT: set once in main()
+// The helpers of program_runner.hpp, program_paths_main.hpp and flowmeterd_csv.hpp.
+using namespace fm::integration;
 
 constexpr int kFlows = 400;
 
@@ -86,44 +81,23 @@ std::map<TupleKey, Truth> read_truth(const std::string& path) {
     return out;
 }
 
-std::size_t column(const std::vector<std::string>& header, const std::string& name) {
-    for (std::size_t i = 0; i < header.size(); ++i) {
-        if (header[i] == name) {
-            return i;
-        }
-    }
-    ADD_FAILURE() << "column '" << name << "' not in the header";
-    return 0;
-}
-
 /// Generates the capture once per test.
 class OfflineCli : public ::testing::Test {
 protected:
     void SetUp() override {
-        ASSERT_EQ(run_program({g_flowgen, "--flows", std::to_string(kFlows), "--concurrency", "40",
-                               "--duration", "5", "--seed", "11", "--ipv6-share", "0.2",
-                               "--vlan-share", "0.2", "--quiet", "--truth", dir_.file("truth.csv"),
-                               "-o", dir_.file("in.pcap")}),
+        ASSERT_EQ(run_program({programs().flowgen, "--flows", std::to_string(kFlows),
+                               "--concurrency", "40", "--duration", "5", "--seed", "11",
+                               "--ipv6-share", "0.2", "--vlan-share", "0.2", "--quiet", "--truth",
+                               dir_.file("truth.csv"), "-o", dir_.file("in.pcap")}),
                   0);
         truth_ = read_truth(dir_.file("truth.csv"));
         ASSERT_EQ(truth_.size(), static_cast<std::size_t>(kFlows));
     }
 
     /// Runs flowmeterd and returns the CSV split into rows of fields (header first).
-    std::vector<std::vector<std::string>> run_flowmeterd(std::vector<std::string> extra) {
-        std::vector<std::string> args = {g_flowmeterd, "-f", dir_.file("in.pcap"), "-o",
-                                         dir_.file("out.csv")};
-        args.insert(args.end(), extra.begin(), extra.end());
-        const int rc = run_program(args);
-        EXPECT_EQ(rc, 0) << "flowmeterd exit status";
-        std::vector<std::vector<std::string>> rows;
-        if (rc != 0) {
-            return rows;
-        }
-        for (const std::string& line : split_lines(read_file(dir_.file("out.csv")))) {
-            rows.push_back(split_fields(line));
-        }
-        return rows;
+    fm::integration::CsvFields run_flowmeterd(const std::vector<std::string>& extra) {
+        return fm::integration::run_flowmeterd_csv(programs().flowmeterd, dir_.file("in.pcap"),
+                                                   dir_.file("out.csv"), extra);
     }
 
     TempDir dir_;
@@ -138,16 +112,16 @@ TEST_F(OfflineCli, WritesOneRowPerGeneratedFlow) {
     EXPECT_EQ(header[0], "Flow ID");
     EXPECT_EQ(rows.size() - 1, static_cast<std::size_t>(kFlows)) << "rows != generated flows";
 
-    const std::size_t src_ip = column(header, "Src IP");
-    const std::size_t src_port = column(header, "Src Port");
-    const std::size_t dst_ip = column(header, "Dst IP");
-    const std::size_t dst_port = column(header, "Dst Port");
-    const std::size_t protocol = column(header, "Protocol");
-    const std::size_t duration = column(header, "Flow Duration");
-    const std::size_t fwd_packets = column(header, "Total Fwd Packet");
-    const std::size_t bwd_packets = column(header, "Total Bwd packets");
-    const std::size_t fwd_bytes = column(header, "Total Length of Fwd Packet");
-    const std::size_t bwd_bytes = column(header, "Total Length of Bwd Packet");
+    const std::size_t src_ip = column_index(header, "Src IP");
+    const std::size_t src_port = column_index(header, "Src Port");
+    const std::size_t dst_ip = column_index(header, "Dst IP");
+    const std::size_t dst_port = column_index(header, "Dst Port");
+    const std::size_t protocol = column_index(header, "Protocol");
+    const std::size_t duration = column_index(header, "Flow Duration");
+    const std::size_t fwd_packets = column_index(header, "Total Fwd Packet");
+    const std::size_t bwd_packets = column_index(header, "Total Bwd packets");
+    const std::size_t fwd_bytes = column_index(header, "Total Length of Fwd Packet");
+    const std::size_t bwd_bytes = column_index(header, "Total Length of Bwd Packet");
     ASSERT_FALSE(::testing::Test::HasFailure());
 
     std::map<TupleKey, int> seen;
@@ -209,13 +183,8 @@ TEST_F(OfflineCli, Ipv4OnlyLeavesOutIpv6Flows) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    ::testing::InitGoogleTest(&argc, argv);
-    if (argc != 3) {
-        std::fprintf(stderr, "usage: %s PATH-OF-FLOWGEN PATH-OF-FLOWMETERD [gtest flags]\n",
-                     argv[0]);
-        return 2;
-    }
-    g_flowgen = argv[1];
-    g_flowmeterd = argv[2];
-    return RUN_ALL_TESTS();
+    return fm::integration::main_with_program_paths(
+        argc, argv,
+        {{"PATH-OF-FLOWGEN", &fm::integration::programs().flowgen},
+         {"PATH-OF-FLOWMETERD", &fm::integration::programs().flowmeterd}});
 }

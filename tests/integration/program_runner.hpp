@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "start_program.hpp"
 #include "temp_dir.hpp"
 #include "text_files.hpp"
 
@@ -27,27 +28,8 @@ using test_support::TempDir;
 /// Runs argv[0] with the given arguments (no shell) and returns its exit status, or -1 when it
 /// did not exit normally. Standard output goes to `stdout_path` when it is not empty.
 inline int run_program(const std::vector<std::string>& argv, const std::string& stdout_path = "") {
-    std::vector<char*> args;
-    args.reserve(argv.size() + 1);
-    for (const std::string& a : argv) {
-        args.push_back(const_cast<char*>(a.c_str()));
-    }
-    args.push_back(nullptr);
-    const pid_t pid = fork();
-    if (pid < 0) {
-        throw std::runtime_error("fork failed");
-    }
-    if (pid == 0) {
-        if (!stdout_path.empty()) {
-            const int fd = open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0) {
-                _exit(126);
-            }
-            close(fd);
-        }
-        execv(args[0], args.data());
-        _exit(127);
-    }
+    const pid_t pid = test_support::start_program(
+        argv, stdout_path, test_support::OutputToFile::StandardOutput, {}, [] {});
     int status = 0;
     while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) {

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "capture/dpdk_source.hpp"
+#include "dpdk_test_eal.hpp"
 #include "live_support.hpp"
 
 namespace fm::live_test {
@@ -30,21 +31,10 @@ TEST(DpdkAfPacket, ReplayedCapturesGiveTheOfflineFlows) {
     VethNamespace ns;
     config::CaptureConfig cfg;
     cfg.source = config::CaptureSource::Dpdk;
-    cfg.dpdk.eal_args = {
-        "--no-huge",
-        "--no-pci",
-        "--no-shconf",
-        "--no-telemetry",
-        "-l",
-        "0",
-        "-m",
-        "256",
-        "--log-level=notice",
-        fmt::format("--file-prefix=fmtest{}", getpid()),
-        // 2 kB frames hold a full Ethernet frame; a deep ring absorbs a top-speed replay.
-        fmt::format("--vdev=net_af_packet0,iface={},framesz=2048,blocksz=4096,framecnt=8192",
-                    ns.capture_if()),
-    };
+    // 2 kB frames hold a full Ethernet frame; a deep ring absorbs a top-speed replay.
+    cfg.dpdk.eal_args = test_eal_args(
+        256, {fmt::format("--vdev=net_af_packet0,iface={},framesz=2048,blocksz=4096,framecnt=8192",
+                          ns.capture_if())});
     cfg.dpdk.ports = {0};
     capture::DpdkOptions options;
     options.poll_interval_ms = 50;

@@ -4,13 +4,11 @@
 // process); uses only the net_null virtual device, so it needs neither root nor hugepages.
 #include <string>
 
-#include <unistd.h>
-
-#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "capture/capture_error.hpp"
 #include "capture/dpdk_source.hpp"
+#include "dpdk_test_eal.hpp"
 
 namespace fm::live_test {
 namespace {
@@ -18,17 +16,7 @@ namespace {
 TEST(DpdkErrors, UnknownPortIsAConfigErrorListingThePorts) {
     config::CaptureConfig cfg;
     cfg.source = config::CaptureSource::Dpdk;
-    cfg.dpdk.eal_args = {"--no-huge",
-                         "--no-pci",
-                         "--no-shconf",
-                         "--no-telemetry",
-                         "-l",
-                         "0",
-                         "-m",
-                         "128",
-                         "--log-level=notice",
-                         fmt::format("--file-prefix=fmtest{}", getpid()),
-                         "--vdev=net_null0"};
+    cfg.dpdk.eal_args = test_eal_args(128, {"--vdev=net_null0"});
     cfg.dpdk.ports = {0, 5};
     try {
         capture::DpdkCapture dpdk(cfg);

@@ -18,6 +18,7 @@
 
 #include "capture/capture_error.hpp"
 #include "capture/dpdk_source.hpp"
+#include "dpdk_test_eal.hpp"
 #include "live_support.hpp"
 
 namespace fm::live_test {
@@ -52,16 +53,7 @@ TEST(DpdkPcap, EachPortGivesExactlyTheOfflineRowsOfItsFile) {
     };
     config::CaptureConfig cfg;
     cfg.source = config::CaptureSource::Dpdk;
-    cfg.dpdk.eal_args = {"--no-huge",
-                         "--no-pci",
-                         "--no-shconf",
-                         "--no-telemetry",
-                         "-l",
-                         "0",
-                         "-m",
-                         "256",
-                         "--log-level=notice",
-                         fmt::format("--file-prefix=fmtest{}", getpid())};
+    cfg.dpdk.eal_args = test_eal_args(256);
     for (std::size_t i = 0; i < files.size(); ++i) {
         cfg.dpdk.eal_args.push_back(fmt::format("--vdev=net_pcap{},rx_pcap={}", i, files[i]));
         cfg.dpdk.ports.resize(files.size());

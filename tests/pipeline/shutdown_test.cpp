@@ -74,6 +74,15 @@ void expect_every_flow_accounted(const flow::FlowCounters& c) {
 using test_support::read_file;
 using test_support::TempDir;
 
+/// The configuration of a pipeline test: `workers` workers, room for `max_flows` flows, the
+/// rest the defaults.
+config::DaemonConfig pipeline_config(std::uint32_t workers, std::uint32_t max_flows) {
+    config::DaemonConfig cfg;
+    cfg.pipeline.workers = workers;
+    cfg.flow.max_flows = max_flows;
+    return cfg;
+}
+
 TEST(Shutdown, RowsOutEqualFlowsEmittedThroughTheFileWriter) {
     const auto pcap = make_capture(kSanitized ? 2000 : 20000, 2000);
     for (const Profile profile : kAllProfiles) {
@@ -189,9 +198,7 @@ TEST(Shutdown, StopMidStreamWritesEverythingRead) {
     const auto pcap = make_capture(kSanitized ? 3000 : 20000, 1000);
     std::atomic<bool> stop{false};
     StoppingSource source(open(pcap), 40, stop);
-    config::DaemonConfig cfg;
-    cfg.pipeline.workers = 3;
-    cfg.flow.max_flows = 100000;
+    config::DaemonConfig cfg = pipeline_config(3, 100000);
     daemon::PipelineOptions options;
     options.stop_flag = &stop;
     std::string csv;
@@ -211,9 +218,7 @@ TEST(Shutdown, StopMidStreamWritesEverythingRead) {
 
 TEST(Shutdown, MaxPacketsStopsAtExactlyThatFrame) {
     const auto pcap = make_capture(500, 100);
-    config::DaemonConfig cfg;
-    cfg.pipeline.workers = 2;
-    cfg.flow.max_flows = 10000;
+    config::DaemonConfig cfg = pipeline_config(2, 10000);
     cfg.capture.max_packets = 1000;  // not a multiple of the batch size
     auto source = open(pcap);
     std::string csv;
@@ -226,9 +231,7 @@ TEST(Shutdown, MaxPacketsStopsAtExactlyThatFrame) {
 
 TEST(Shutdown, SeveralSourcesAreOneStream) {
     const auto pcap = make_capture(400, 50);
-    config::DaemonConfig cfg;
-    cfg.pipeline.workers = 2;
-    cfg.flow.max_flows = 10000;
+    config::DaemonConfig cfg = pipeline_config(2, 10000);
     auto a = open(pcap);
     auto b = open(pcap);
     std::string csv;
@@ -316,9 +319,7 @@ TEST(Shutdown, FastStopAbandonsOutputAndFinishes) {
 
 TEST(Shutdown, FinishedTurnsTrueWithoutWaiting) {
     const auto pcap = make_capture(300, 50);
-    config::DaemonConfig cfg;
-    cfg.pipeline.workers = 2;
-    cfg.flow.max_flows = 10000;
+    config::DaemonConfig cfg = pipeline_config(2, 10000);
     auto rows = output::make_row_queue(cfg.pipeline.workers);
     auto source = open(pcap);
     daemon::Pipeline pipeline(cfg, {source.get()}, *rows);
@@ -371,6 +372,22 @@ std::pair<std::vector<std::uint8_t>, std::vector<std::uint8_t>> two_captures() {
             flowgen::generate_pcap(t, flowgen::TsPrecision::Micro)};
 }
 
+/// The configuration of a run with live sources: `workers` workers, room for `max_flows` flows.
+config::DaemonConfig live_config(std::uint32_t workers, std::uint32_t max_flows) {
+    config::DaemonConfig cfg = pipeline_config(workers, max_flows);
+    cfg.capture.source = config::CaptureSource::PcapLive;
+    return cfg;
+}
+
+/// Options for a run with live sources whose flows end by packet time only (never by the
+/// clock), so that the rows do not depend on the machine's speed.
+daemon::PipelineOptions packet_time_options(bool run_to_completion) {
+    daemon::PipelineOptions options;
+    options.expire_with_clock = false;
+    options.run_to_completion = run_to_completion;
+    return options;
+}
+
 /// Checks what a pipeline run over both captures of two_captures() must account for (every
 /// frame read and decoded, every decoded packet processed, every flow ended, no capture error)
 /// and returns the rows of the two captures' single-threaded runs together.
@@ -397,15 +414,11 @@ TEST(LiveInput, EachSourceGetsACaptureThread) {
     // capture thread feeding its own lane of every worker's inbox. Flows here are split over
     // two captures made with different seeds, so only the accounting is compared.
     const auto [pcap_a, pcap_b] = two_captures();
-    config::DaemonConfig cfg;
-    cfg.capture.source = config::CaptureSource::PcapLive;
-    cfg.pipeline.workers = 3;
-    cfg.flow.max_flows = 100000;
+    config::DaemonConfig cfg = live_config(3, 100000);
     PollingSource a(open(pcap_a));
     PollingSource b(open(pcap_b));
     auto rows = output::make_row_queue(cfg.pipeline.workers);
-    daemon::PipelineOptions options;
-    options.expire_with_clock = false;
+    const daemon::PipelineOptions options = packet_time_options(false);
     daemon::Pipeline pipeline(cfg, {&a, &b}, *rows, options);
     EXPECT_EQ(pipeline.capture_lanes(), 2U);
     EXPECT_NE(pipeline.layout().find("2 capture thread(s)"), std::string::npos)
@@ -427,15 +440,11 @@ TEST(LiveInput, EachSourceGetsACaptureThread) {
 
 TEST(LiveInput, MaxPacketsIsSharedByAllCaptureThreads) {
     const auto pcap = make_capture(500, 100);
-    config::DaemonConfig cfg;
-    cfg.capture.source = config::CaptureSource::PcapLive;
+    config::DaemonConfig cfg = live_config(2, 10000);
     cfg.capture.max_packets = 1500;
-    cfg.pipeline.workers = 2;
-    cfg.flow.max_flows = 10000;
     PollingSource a(open(pcap));
     PollingSource b(open(pcap));
-    daemon::PipelineOptions options;
-    options.expire_with_clock = false;
+    const daemon::PipelineOptions options = packet_time_options(false);
     std::string csv;
     const daemon::PipelineResult r = run_to_memory(cfg, {&a, &b}, csv, options);
     EXPECT_EQ(r.stats.packets_read, 1500U);
@@ -446,9 +455,7 @@ TEST(LiveInput, MaxPacketsIsSharedByAllCaptureThreads) {
 // symmetric hardware RSS in production); no capture thread, no packet queue.
 TEST(RunToCompletion, OneLaneOneWorkerGivesTheSingleThreadedRowsInOrder) {
     const auto pcap = make_capture(kSanitized ? 1000 : 5000, 200);
-    config::DaemonConfig cfg;
-    cfg.pipeline.workers = 1;
-    cfg.flow.max_flows = 100000;
+    config::DaemonConfig cfg = pipeline_config(1, 100000);
     daemon::PipelineOptions options;
     options.run_to_completion = true;
     auto source = open(pcap);
@@ -468,15 +475,10 @@ TEST(RunToCompletion, EachWorkerReadsItsOwnLiveLane) {
     // Two live lanes whose flows are disjoint (two captures with different seeds), as RSS
     // queues are: every row of each capture's own single-threaded run, and nothing else.
     const auto [pcap_a, pcap_b] = two_captures();
-    config::DaemonConfig cfg;
-    cfg.capture.source = config::CaptureSource::PcapLive;
-    cfg.pipeline.workers = 2;
-    cfg.flow.max_flows = 100000;
+    config::DaemonConfig cfg = live_config(2, 100000);
     PollingSource a(open(pcap_a));
     PollingSource b(open(pcap_b));
-    daemon::PipelineOptions options;
-    options.expire_with_clock = false;
-    options.run_to_completion = true;
+    const daemon::PipelineOptions options = packet_time_options(true);
     std::string csv;
     const daemon::PipelineResult r = run_to_memory(cfg, {&a, &b}, csv, options);
 
@@ -488,16 +490,11 @@ TEST(RunToCompletion, EachWorkerReadsItsOwnLiveLane) {
 
 TEST(RunToCompletion, StopAndMaxPacketsActAsWithCaptureThreads) {
     const auto pcap = make_capture(500, 100);
-    config::DaemonConfig cfg;
-    cfg.capture.source = config::CaptureSource::PcapLive;
+    config::DaemonConfig cfg = live_config(2, 10000);
     cfg.capture.max_packets = 1500;
-    cfg.pipeline.workers = 2;
-    cfg.flow.max_flows = 10000;
     PollingSource a(open(pcap));
     PollingSource b(open(pcap));
-    daemon::PipelineOptions options;
-    options.expire_with_clock = false;
-    options.run_to_completion = true;
+    daemon::PipelineOptions options = packet_time_options(true);
     std::string csv;
     const daemon::PipelineResult r = run_to_memory(cfg, {&a, &b}, csv, options);
     EXPECT_EQ(r.stats.packets_read, 1500U);
@@ -520,9 +517,7 @@ TEST(RunToCompletion, NeedsOneWorkerPerLane) {
     const auto pcap = make_capture(10, 5);
     auto source = open(pcap);
     auto rows = output::make_row_queue(2);
-    config::DaemonConfig cfg;
-    cfg.flow.max_flows = 1000;
-    cfg.pipeline.workers = 2;
+    config::DaemonConfig cfg = pipeline_config(2, 1000);
     daemon::PipelineOptions options;
     options.run_to_completion = true;
     EXPECT_THROW(daemon::Pipeline(cfg, {source.get()}, *rows, options), daemon::PipelineError);
@@ -555,9 +550,7 @@ TEST(Layout, BadConfigurationsFailAtStartup) {
 
 TEST(Layout, PinsWorkersAndReportsImpossiblePinning) {
     const auto pcap = make_capture(200, 20);
-    config::DaemonConfig cfg;
-    cfg.flow.max_flows = 10000;
-    cfg.pipeline.workers = 2;
+    config::DaemonConfig cfg = pipeline_config(2, 10000);
     cfg.pipeline.cpu_affinity = {0, 0};  // CPU 0 exists everywhere
     {
         auto source = open(pcap);

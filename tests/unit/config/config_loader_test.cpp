@@ -3,26 +3,19 @@
 // key; every kind of bad configuration is rejected with `FILE:LINE: key: message`.
 #include "config/config_loader.hpp"
 
-#include <cstdlib>
 #include <sstream>
 #include <string>
 #include <utility>
 
 #include <gtest/gtest.h>
 
+#include "source_root.hpp"
 #include "text_files.hpp"
 
 namespace fm::config {
 namespace {
 
-std::string source_root() {
-    const char* root = std::getenv("FM_SOURCE_ROOT");
-    if (root == nullptr || root[0] == '\0') {
-        ADD_FAILURE() << "FM_SOURCE_ROOT is not set: run the tests through meson test";
-        return ".";
-    }
-    return root;
-}
+using test_support::source_root;
 
 using test_support::read_file;  // throws (fails the test) when it cannot read
 

@@ -11,7 +11,6 @@
 // Keys whose behaviour needs hardware or privileges that a unit test does not have say so in
 // `behaviour` ("needs …"); their code path is still covered by check 3.
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -23,6 +22,7 @@
 
 #include "config/config.hpp"
 #include "config/config_loader.hpp"
+#include "source_root.hpp"
 #include "text_files.hpp"
 
 namespace fm::config {
@@ -101,14 +101,7 @@ constexpr KeyCase kCases[] = {
 };
 // clang-format on
 
-std::string source_root() {
-    const char* root = std::getenv("FM_SOURCE_ROOT");
-    if (root == nullptr || root[0] == '\0') {
-        ADD_FAILURE() << "FM_SOURCE_ROOT is not set: run the tests through meson test";
-        return ".";
-    }
-    return root;
-}
+using test_support::source_root;
 
 /// Files that only parse, check or report settings: reading a field there is not using it.
 /// config/kafka_properties.cpp is the exception in src/config: it turns output.kafka into the

@@ -4,7 +4,6 @@
 // `FILE:LINE: labels[i].key: message`.
 #include "config/label_rules_loader.hpp"
 
-#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -12,6 +11,7 @@
 
 #include "config/config_loader.hpp"
 #include "config/iso_time.hpp"
+#include "source_root.hpp"
 #include "temp_dir.hpp"
 #include "text_files.hpp"
 
@@ -219,12 +219,8 @@ INSTANTIATE_TEST_SUITE_P(LabelRulesLoader, BadRuleRejected, ::testing::ValuesIn(
 
 /// The first ```yaml block of docs/labelling.md: the worked CIC-IDS2017 example.
 std::string documented_example() {
-    const char* root = std::getenv("FM_SOURCE_ROOT");
-    if (root == nullptr) {
-        ADD_FAILURE() << "FM_SOURCE_ROOT is not set: run the tests through meson test";
-        return "";
-    }
-    const std::string doc = test_support::read_file(std::string(root) + "/docs/labelling.md");
+    const std::string doc =
+        test_support::read_file(test_support::source_root() + "/docs/labelling.md");
     const std::size_t begin = doc.find("```yaml\n");
     const std::size_t end = doc.find("```\n", begin + 8);
     if (begin == std::string::npos || end == std::string::npos) {
