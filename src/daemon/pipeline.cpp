@@ -261,8 +261,8 @@ PipelineResult Pipeline::wait() {
         return result;
     }
     // Stop order: the capture threads end (sources stopped or finished, dispatchers flushed,
-    // the inboxes closed by the last one, which wakes every worker); then every worker has pumped its inbox dry, drained its
-    // table and flushed its rows to the writer queue.
+    // the inboxes closed by the last one, which wakes every worker); then every worker has pumped
+    // its inbox dry, drained its table and flushed its rows to the writer queue.
     for (const auto& lane : lanes_) {
         if (lane->thread.joinable()) {
             lane->thread.join();

@@ -114,8 +114,8 @@ private:
     friend class InboxReader;
 
     std::vector<std::unique_ptr<PacketQueue>> queues_;  ///< queues_[i]: lane i -> this worker
-    moodycamel::LightweightSemaphore sema_;  ///< packets in all queues, + 1 once closed
-    std::atomic<bool> closed_{false};        ///< set once by close(), before its signal
+    moodycamel::LightweightSemaphore sema_;             ///< packets in all queues, + 1 once closed
+    std::atomic<bool> closed_{false};                   ///< set once by close(), before its signal
 };
 
 /// The worker's side of its inbox: one consumer token per lane queue. Create it on the worker

@@ -88,9 +88,9 @@ struct Harness {
         options.idle_wait_us = idle_wait_us;
         options.clock = &fake_mono;
         inbox = std::make_unique<dispatch::WorkerInbox>(1, 1024);
-        worker = std::make_unique<FlowWorker>(
-            flow_cfg, options, *inbox, counters,
-            [this] { return std::make_unique<CountingSink>(flushed_rows, wrong_thread); });
+        worker = std::make_unique<FlowWorker>(flow_cfg, options, *inbox, counters, [this] {
+            return std::make_unique<CountingSink>(flushed_rows, wrong_thread);
+        });
         thread = std::thread([this] {
             worker->run([this](const std::string& e) {
                 setup_error = e;
@@ -224,7 +224,8 @@ TEST(FlowWorker, EndOfInputWakesAWorkerAtOnceWhateverItsIdleWait) {
         h.send({udp(kT0, 1, false), udp(kT0 + 1000, 1, true)});
         ASSERT_TRUE(h.eventually([&] { return h.counters.packets.load() == 2; }));
         h.finish();  // closes the inbox while the worker sleeps on it, then joins
-        EXPECT_EQ(h.counters.idle_wakeups.load(), 0U) << "the worker timed out instead of being woken";
+        EXPECT_EQ(h.counters.idle_wakeups.load(), 0U)
+            << "the worker timed out instead of being woken";
         EXPECT_EQ(h.worker->final_counters().rows_emitted, 1U);
         EXPECT_EQ(h.flushed_rows.load(), 1U);
     }
