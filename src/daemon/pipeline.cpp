@@ -129,7 +129,7 @@ void Pipeline::start() {
                 worker_counters_[i], make_sink));
         } else {
             flow_workers_.push_back(std::make_unique<flow::FlowWorker>(
-                cfg_.flow, wopt, *inboxes_[i], input_done_, worker_counters_[i], make_sink));
+                cfg_.flow, wopt, *inboxes_[i], worker_counters_[i], make_sink));
         }
     }
     workers_running_.store(workers_, std::memory_order_relaxed);
@@ -175,7 +175,7 @@ void Pipeline::start() {
             ready.count_down();
         }
         ready.wait();
-        input_done_.store(true, std::memory_order_release);
+        close_inboxes();
         for (std::thread& t : worker_threads_) {
             t.join();
         }
@@ -211,7 +211,7 @@ void Pipeline::start() {
         for (std::size_t l = 0; l < lanes_started; ++l) {
             lanes_[l]->thread.join();
         }
-        input_done_.store(true, std::memory_order_release);
+        close_inboxes();
         for (std::thread& t : worker_threads_) {
             t.join();
         }
@@ -242,10 +242,16 @@ std::size_t Pipeline::queue_capacity() const noexcept {
 
 void Pipeline::capture_main(std::size_t lane_index) noexcept {
     lanes_[lane_index]->run(inbox_ptrs_, lane_index, shard_map_);
-    // The last lane to finish tells the workers. acq_rel: every lane's enqueues happen-before
-    // the last lane's store (release), which the workers load with acquire.
+    // The last lane to finish tells the workers, and wakes them. acq_rel: every lane's enqueues
+    // happen-before the last lane's close() (release), which the workers read with acquire.
     if (lanes_running_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        input_done_.store(true, std::memory_order_release);
+        close_inboxes();
+    }
+}
+
+void Pipeline::close_inboxes() noexcept {
+    for (const auto& inbox : inboxes_) {
+        inbox->close();
     }
 }
 
@@ -255,8 +261,8 @@ PipelineResult Pipeline::wait() {
         return result;
     }
     // Stop order: the capture threads end (sources stopped or finished, dispatchers flushed,
-    // input_done set by the last one); then every worker has pumped its inbox dry, drained its
-    // table and flushed its rows to the writer queue.
+    // the inboxes closed by the last one, which wakes every worker); then every worker has pumped
+    // its inbox dry, drained its table and flushed its rows to the writer queue.
     for (const auto& lane : lanes_) {
         if (lane->thread.joinable()) {
             lane->thread.join();

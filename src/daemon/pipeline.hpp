@@ -198,6 +198,9 @@ public:
 
 private:
     void capture_main(std::size_t lane) noexcept;
+    /// No packet will come any more: closes every worker inbox, which wakes its worker at once
+    /// (WorkerInbox::close). After the capture threads' last enqueue, or when they never start.
+    void close_inboxes() noexcept;
 
     const config::DaemonConfig& cfg_;
     std::vector<capture::PacketSource*> sources_;
@@ -210,9 +213,6 @@ private:
 
     // Shared between threads (see each comment for the rule).
     std::atomic<bool> stop_{false};              ///< set by anyone, read relaxed by capture threads
-    std::atomic<bool> input_done_{false};        ///< stored (release) by the last capture thread
-                                                 ///< after its last enqueue; workers load (acquire)
-                                                 ///< before pumping their inboxes dry
     std::atomic<std::size_t> lanes_running_{0};  ///< capture threads not finished (acq_rel)
     std::atomic<std::uint32_t> workers_running_{0};  ///< workers not finished (acq_rel)
     std::atomic<bool> finished_{false};  ///< stored (release) by the last thread to finish

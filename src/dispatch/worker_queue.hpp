@@ -6,11 +6,18 @@
 // token), is used in bulk only, and is allocated completely at creation. The producer never
 // blocks in the inbox (try_push is all or nothing); it waits in the dispatcher.
 //
+// The end of input is signalled, not polled: once every lane has pushed its last packet, close()
+// adds one token to the semaphore that has no packet behind it (the end marker). The worker
+// sleeping on the semaphore wakes at once, finds every queue empty while it still holds a
+// token, and so knows that the input is over (InboxReader::end_seen()). One extra signal per
+// run; the data path is unchanged.
+//
 // Why one queue per lane instead of one multi-producer queue: moodycamel's explicit producers
 // keep the blocks they once took, so with a shared, preallocated queue one bursty lane could
 // take every block and the others could never enqueue again.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -86,14 +93,29 @@ public:
         return ok;
     }
 
-    /// Packets waiting (approximate; any thread).
+    /// Any thread, after the last try_push of every lane (that push happens-before this call):
+    /// no packet will come any more. Wakes the worker with the end marker (see the file
+    /// comment). Idempotent: only the first call signals.
+    void close() noexcept {
+        if (!closed_.exchange(true, std::memory_order_acq_rel)) {
+            // After the flag: a worker that takes the marker token also sees closed() (the
+            // semaphore's signal is a release, its wait an acquire).
+            sema_.signal(1);
+        }
+    }
+
+    /// True once close() was called; every packet is then in the queues. Any thread.
+    bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
+
+    /// Packets waiting, plus the end marker once closed (approximate; any thread).
     std::size_t size_approx() const noexcept { return sema_.availableApprox(); }
 
 private:
     friend class InboxReader;
 
     std::vector<std::unique_ptr<PacketQueue>> queues_;  ///< queues_[i]: lane i -> this worker
-    moodycamel::LightweightSemaphore sema_;             ///< packets in all queues
+    moodycamel::LightweightSemaphore sema_;             ///< packets in all queues, + 1 once closed
+    std::atomic<bool> closed_{false};                   ///< set once by close(), before its signal
 };
 
 /// The worker's side of its inbox: one consumer token per lane queue. Create it on the worker
@@ -107,8 +129,13 @@ public:
         }
     }
 
-    /// Waits up to `timeout_us` for packets and takes up to `max` (0: timed out, none there).
+    /// Waits up to `timeout_us` (< 0: without limit) for packets or the end of input and takes
+    /// up to `max` packets. 0: timed out with none there, or the end of input (end_seen()), in
+    /// which case it returns at once from then on.
     std::size_t pop(decode::PacketMeta* out, std::size_t max, std::int64_t timeout_us) noexcept {
+        if (end_seen_) {
+            return 0;
+        }
         const auto n = inbox_.sema_.waitMany(
             static_cast<moodycamel::LightweightSemaphore::ssize_t>(max), timeout_us);
         return n > 0 ? take(out, static_cast<std::size_t>(n)) : 0;
@@ -121,18 +148,31 @@ public:
         return n > 0 ? take(out, static_cast<std::size_t>(n)) : 0;
     }
 
+    /// True once the end marker was taken: the inbox is closed and every packet was popped.
+    bool end_seen() const noexcept { return end_seen_; }
+
 private:
-    /// Dequeues exactly `n` packets, which the semaphore has counted as present. Lanes are
-    /// visited round robin; each lane's packets stay in their order.
+    /// Dequeues the packets of `n` tokens taken from the semaphore. Each token is a packet that
+    /// is already in a queue (the producer signals after its enqueue), except the end marker:
+    /// so `n` packets come out, or `n - 1` when a sweep over every lane finds them all empty,
+    /// which happens only once the inbox is closed and drained. Lanes are visited round robin;
+    /// each lane's packets stay in their order.
     std::size_t take(decode::PacketMeta* out, std::size_t n) noexcept {
         std::size_t got = 0;
+        std::size_t empty_lanes = 0;  ///< lanes found empty in a row
         while (got < n) {
             PacketQueue& q = *inbox_.queues_[next_];
             tsan_queue_acquire(&q);
-            got += q.try_dequeue_bulk(tokens_[next_], out + got, n - got);
+            const std::size_t k = q.try_dequeue_bulk(tokens_[next_], out + got, n - got);
             tsan_queue_release(&q);
+            got += k;
             // Next lane either way: a busy lane cannot keep the others waiting.
             next_ = next_ + 1 == tokens_.size() ? 0 : next_ + 1;
+            empty_lanes = k == 0 ? empty_lanes + 1 : 0;
+            if (empty_lanes == tokens_.size() && inbox_.closed()) {
+                end_seen_ = true;  // the one token without a packet: the end marker
+                break;
+            }
         }
         return got;
     }
@@ -140,6 +180,7 @@ private:
     WorkerInbox& inbox_;
     std::vector<ConsumerToken> tokens_;  ///< tokens_[i] reads inbox_.lane(i)
     std::size_t next_ = 0;               ///< lane to read first
+    bool end_seen_ = false;              ///< the end marker was taken
 };
 
 }  // namespace fm::dispatch

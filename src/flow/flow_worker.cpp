@@ -27,12 +27,11 @@ Micros coarse_monotonic_us() noexcept {
 }
 
 FlowWorker::FlowWorker(const config::FlowConfig& flow, FlowWorkerOptions options,
-                       dispatch::WorkerInbox& inbox, const std::atomic<bool>& input_done,
-                       WorkerCounters& counters, SinkFactory make_sink)
+                       dispatch::WorkerInbox& inbox, WorkerCounters& counters,
+                       SinkFactory make_sink)
     : FlowWorker(
-          flow, options,
-          [&inbox, &input_done] { return std::make_unique<InboxFeed>(inbox, input_done); },
-          counters, std::move(make_sink)) {}
+          flow, options, [&inbox] { return std::make_unique<InboxFeed>(inbox); }, counters,
+          std::move(make_sink)) {}
 
 FlowWorker::FlowWorker(const config::FlowConfig& flow, FlowWorkerOptions options,
                        FeedFactory make_feed, WorkerCounters& counters, SinkFactory make_sink)
@@ -65,15 +64,19 @@ void FlowWorker::run(const std::function<void(const std::string& error)>& on_rea
         last_packet_mono_ = options_.clock();
         last_expire_mono_ = last_packet_mono_;
     }
-    const auto idle_wait = static_cast<std::int64_t>(options_.idle_wait_us);
+    // Live input wakes up for its clock (expiry, a quiet link's rows). Capture files have
+    // nothing to do between packets: their worker sleeps until packets or the end of input
+    // arrive, both of which are signalled, so an offline run never wakes a worker for nothing.
+    const std::int64_t idle_wait =
+        options_.expire_with_clock ? static_cast<std::int64_t>(options_.idle_wait_us) : -1;
     for (;;) {
         const std::size_t n = feed->pop(buffer_.get(), kDequeueBatch, idle_wait);
         if (n != 0) {
             process(*engine, {buffer_.get(), n});
             continue;
         }
-        // The producers set input_done (release) only after their last enqueue, so once it is
-        // seen (acquire) every packet is in the inbox: pump until empty (moodycamel sample).
+        // The inbox is closed only after the producers' last enqueue, so once that is seen
+        // (acquire) every packet is in the inbox: pump until empty (moodycamel sample).
         if (feed->input_done()) {
             std::size_t m = 0;
             while ((m = feed->try_pop(buffer_.get(), kDequeueBatch)) != 0) {

@@ -8,9 +8,10 @@
 // threads fill (InboxFeed); with run to completion (a NIC queue per worker, spread by symmetric
 // hardware RSS) the worker reads and decodes its queue itself (daemon/pipeline.cpp).
 //
-// Threads share only: the inbox, the `input_done` flag, and the counter block, which
-// the stats reporter reads with relaxed loads. Shutdown: once the producer has flushed and set
-// `input_done`, the worker pumps its inbox until empty, drains its table and flushes its sink.
+// Threads share only: the inbox and the counter block, which the stats reporter reads with
+// relaxed loads. Shutdown: once the producers have flushed, the last one closes the inbox
+// (WorkerInbox::close), which wakes the worker at once; it pumps its inbox until empty, drains
+// its table and flushes its sink. Nothing on that path waits for a timeout.
 #pragma once
 
 #include <atomic>
@@ -68,8 +69,10 @@ struct FlowWorkerOptions {
     /// buffer and queues (FlowEngine::expire precondition).
     Micros expire_lag_us = 2 * kMicrosPerSecond;
     Micros expire_interval_us = 100'000;  ///< at most one expire() per interval while busy
-    /// How long an empty queue is waited on before the idle path runs; also bounds how long
-    /// the end of input takes to be noticed.
+    /// Live input (expire_with_clock) only: how long an empty queue is waited on before the
+    /// idle path (expiry, flushing a quiet link's rows) runs. A timer, not a poll for the end:
+    /// packets and the end of input wake the worker whatever this is. Capture files have no
+    /// idle path, and their worker sleeps until packets or the end of input come.
     Micros idle_wait_us = 2'000;
     MonotonicClock clock = &coarse_monotonic_us;  ///< injectable for tests
 };
@@ -78,8 +81,9 @@ struct FlowWorkerOptions {
 class PacketFeed {
 public:
     virtual ~PacketFeed() = default;
-    /// Up to `max` packets, waiting at most about `wait_us` when none is ready; 0 when none
-    /// came (a quiet input, or the input is done).
+    /// Up to `max` packets, waiting at most about `wait_us` (< 0: without limit) when none is
+    /// ready; 0 when none came (a quiet input, or the input is done). The end of input must end
+    /// the wait at once, without waiting for `wait_us`.
     virtual std::size_t pop(decode::PacketMeta* out, std::size_t max, std::int64_t wait_us) = 0;
     /// Up to `max` packets that are ready, without waiting (pumping at the end of input).
     virtual std::size_t try_pop(decode::PacketMeta* out, std::size_t max) = 0;
@@ -88,25 +92,22 @@ public:
     virtual bool input_done() const noexcept = 0;
 };
 
-/// The usual feed: the worker's inbox, filled by the capture threads, which set `input_done`
-/// (release) after their last enqueue.
+/// The usual feed: the worker's inbox, filled by the capture threads, the last of which closes
+/// it after its last enqueue (WorkerInbox::close, which also wakes the worker).
 class InboxFeed final : public PacketFeed {
 public:
-    InboxFeed(dispatch::WorkerInbox& inbox, const std::atomic<bool>& input_done)
-        : reader_(inbox), input_done_(input_done) {}
+    explicit InboxFeed(dispatch::WorkerInbox& inbox) : inbox_(inbox), reader_(inbox) {}
     std::size_t pop(decode::PacketMeta* out, std::size_t max, std::int64_t wait_us) override {
         return reader_.pop(out, max, wait_us);
     }
     std::size_t try_pop(decode::PacketMeta* out, std::size_t max) override {
         return reader_.try_pop(out, max);
     }
-    bool input_done() const noexcept override {
-        return input_done_.load(std::memory_order_acquire);
-    }
+    bool input_done() const noexcept override { return reader_.end_seen() || inbox_.closed(); }
 
 private:
+    const dispatch::WorkerInbox& inbox_;
     dispatch::InboxReader reader_;
-    const std::atomic<bool>& input_done_;
 };
 
 class FlowWorker {
@@ -117,12 +118,11 @@ public:
     /// Packets dequeued per bulk call; also the engine's batch.
     static constexpr std::size_t kDequeueBatch = 256;
 
-    /// Reads `inbox` (an InboxFeed). Borrows `inbox`, `input_done` and `counters`, which must
-    /// outlive run(). `make_sink` is called once, on the worker thread, before the engine is
-    /// created.
+    /// Reads `inbox` (an InboxFeed) until it is closed and empty. Borrows `inbox` and
+    /// `counters`, which must outlive run(). `make_sink` is called once, on the worker thread,
+    /// before the engine is created.
     FlowWorker(const config::FlowConfig& flow, FlowWorkerOptions options,
-               dispatch::WorkerInbox& inbox, const std::atomic<bool>& input_done,
-               WorkerCounters& counters, SinkFactory make_sink);
+               dispatch::WorkerInbox& inbox, WorkerCounters& counters, SinkFactory make_sink);
     /// A worker with its own feed: `make_feed` is called once, on the worker thread, before
     /// the sink and the engine are created. Borrows `counters`.
     FlowWorker(const config::FlowConfig& flow, FlowWorkerOptions options, FeedFactory make_feed,

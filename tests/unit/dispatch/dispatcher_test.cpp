@@ -4,6 +4,7 @@
 // dropped, waits are counted).
 #include "dispatch/dispatcher.hpp"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -97,6 +98,47 @@ TEST(WorkerInbox, SplitsCapacityOverLanesAndCountsPackets) {
     }
     EXPECT_EQ(taken, accepted[0] + accepted[1]);
     EXPECT_EQ(reader.pop(out.data(), out.size(), 1000), 0U) << "an empty inbox times out";
+}
+
+// The end of input wakes a reader that waits without a time limit, after every packet of every
+// lane, and only then (WorkerInbox::close).
+TEST(WorkerInbox, CloseWakesAWaitingReaderAfterTheLastPacket) {
+    WorkerInbox inbox(2, 1024);
+    std::vector<std::int64_t> got;
+    bool end_seen = false;
+    std::thread worker([&] {
+        InboxReader reader(inbox);
+        std::array<decode::PacketMeta, 64> buf;
+        // No timeout: only packets or the end of input can end this loop.
+        while (const std::size_t n = reader.pop(buf.data(), buf.size(), -1)) {
+            for (std::size_t i = 0; i < n; ++i) {
+                got.push_back(buf[i].ts_us);
+            }
+        }
+        end_seen = reader.end_seen();
+        // From then on it returns at once, and nothing is left.
+        EXPECT_EQ(reader.pop(buf.data(), buf.size(), -1), 0U);
+        EXPECT_EQ(reader.try_pop(buf.data(), buf.size()), 0U);
+    });
+    constexpr std::int64_t kPerLane = 3000;
+    WorkerInbox* const inboxes[] = {&inbox};
+    for (std::size_t lane = 0; lane < 2; ++lane) {
+        DispatchCounters counters;
+        Dispatcher dispatcher(inboxes, lane, counters);
+        for (std::int64_t i = 0; i < kPerLane; ++i) {
+            dispatcher.push(0, packet(static_cast<std::int64_t>(lane) * kPerLane + i));
+        }
+        dispatcher.flush();
+    }
+    EXPECT_FALSE(inbox.closed());
+    inbox.close();
+    worker.join();
+    EXPECT_TRUE(end_seen);
+    ASSERT_EQ(got.size(), static_cast<std::size_t>(2 * kPerLane)) << "packets lost at the end";
+    std::sort(got.begin(), got.end());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        ASSERT_EQ(got[i], static_cast<std::int64_t>(i));
+    }
 }
 
 TEST(Dispatcher, DeliversEveryPacketInOrderPerWorker) {

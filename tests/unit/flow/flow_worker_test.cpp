@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // FlowWorker on its own: rows reach the sink on the worker thread, the end of input drains the
 // inbox and the table, and with live input the injected monotonic clock lets an idle worker end
-// flows the active timeout has certainly ended (without waiting for the end of input).
+// flows the active timeout has certainly ended (without waiting for the end of input). The end
+// of input wakes the worker (WorkerInbox::close): with an idle wait of ten minutes, longer than
+// the test's timeout, the worker still finishes at once and never wakes up empty.
 #include "flow/flow_worker.hpp"
 
 #include <atomic>
@@ -77,18 +79,18 @@ private:
 };
 
 struct Harness {
-    explicit Harness(bool clock, Micros idle_timeout_us = 0) {
+    explicit Harness(bool clock, Micros idle_timeout_us = 0, Micros idle_wait_us = 500) {
         flow_cfg.idle_timeout_us = idle_timeout_us;
         options.table_capacity = 1024;
         options.expire_with_clock = clock;
         options.expire_lag_us = 2 * kMicrosPerSecond;
         options.expire_interval_us = 0;
-        options.idle_wait_us = 500;
+        options.idle_wait_us = idle_wait_us;
         options.clock = &fake_mono;
         inbox = std::make_unique<dispatch::WorkerInbox>(1, 1024);
-        worker = std::make_unique<FlowWorker>(
-            flow_cfg, options, *inbox, input_done, counters,
-            [this] { return std::make_unique<CountingSink>(flushed_rows, wrong_thread); });
+        worker = std::make_unique<FlowWorker>(flow_cfg, options, *inbox, counters, [this] {
+            return std::make_unique<CountingSink>(flushed_rows, wrong_thread);
+        });
         thread = std::thread([this] {
             worker->run([this](const std::string& e) {
                 setup_error = e;
@@ -118,14 +120,13 @@ struct Harness {
     }
 
     void finish() {
-        input_done.store(true, std::memory_order_release);
+        inbox->close();
         thread.join();
     }
 
     config::FlowConfig flow_cfg;
     FlowWorkerOptions options;
     std::unique_ptr<dispatch::WorkerInbox> inbox;
-    std::atomic<bool> input_done{false};
     WorkerCounters counters;
     std::atomic<std::uint64_t> flushed_rows{0};
     std::atomic<bool> wrong_thread{false};
@@ -201,11 +202,66 @@ TEST(FlowWorker, CaptureFilesNeverReadTheClock) {
     h.send({udp(kT0, 1, false), udp(kT0 + kMicrosPerSecond, 1, true)});
     ASSERT_TRUE(h.eventually([&] { return h.counters.packets.load() == 2; }));
     g_fake_mono.fetch_add(1000 * kMicrosPerSecond);
-    ASSERT_TRUE(h.eventually([&] { return h.counters.idle_wakeups.load() >= 3; }));
+    // Give a worker that would wait with a timeout (500 µs here) many chances to wake up.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_EQ(h.counters.idle_wakeups.load(), 0U) << "an offline worker woke up without packets";
     EXPECT_EQ(h.counters.expire_calls.load(), 0U);
     EXPECT_EQ(h.flushed_rows.load(), 0U) << "offline rows come at drain only";
     h.finish();
     EXPECT_EQ(h.flushed_rows.load(), 1U);
+    EXPECT_EQ(h.counters.idle_wakeups.load(), 0U);
+}
+
+// The end of input is signalled: a live worker whose idle wait (a timer, for expiry) is ten
+// minutes still ends as soon as the inbox is closed. If the end were noticed by polling, the
+// join below would wait out the ten minutes and the test would hit its timeout (60 s).
+TEST(FlowWorker, EndOfInputWakesAWorkerAtOnceWhateverItsIdleWait) {
+    constexpr Micros kTenMinutes = 600 * kMicrosPerSecond;
+    for (const bool live : {true, false}) {
+        SCOPED_TRACE(live ? "live (timed idle wait)" : "capture file (untimed wait)");
+        Harness h(live, 0, kTenMinutes);
+        ASSERT_EQ(h.setup_error, "");
+        h.send({udp(kT0, 1, false), udp(kT0 + 1000, 1, true)});
+        ASSERT_TRUE(h.eventually([&] { return h.counters.packets.load() == 2; }));
+        h.finish();  // closes the inbox while the worker sleeps on it, then joins
+        EXPECT_EQ(h.counters.idle_wakeups.load(), 0U)
+            << "the worker timed out instead of being woken";
+        EXPECT_EQ(h.worker->final_counters().rows_emitted, 1U);
+        EXPECT_EQ(h.flushed_rows.load(), 1U);
+    }
+}
+
+// Packets and the end marker taken in one wait: the worker processes the packets and ends.
+TEST(FlowWorker, PacketsAndTheEndOfInputInOneWakeUp) {
+    constexpr Micros kTenMinutes = 600 * kMicrosPerSecond;
+    config::FlowConfig flow_cfg;
+    FlowWorkerOptions options;
+    options.table_capacity = 1024;
+    options.idle_wait_us = kTenMinutes;
+    dispatch::WorkerInbox inbox(2, 1024);
+    {
+        // Both lanes push, then the inbox closes, all before the worker starts to wait.
+        std::vector<decode::PacketMeta> a{udp(kT0, 1, false), udp(kT0 + 10, 1, true)};
+        std::vector<decode::PacketMeta> b{udp(kT0 + 20, 2, false)};
+        dispatch::ProducerToken t0(inbox.lane(0));
+        dispatch::ProducerToken t1(inbox.lane(1));
+        ASSERT_TRUE(inbox.try_push(0, t0, a.data(), a.size()));
+        ASSERT_TRUE(inbox.try_push(1, t1, b.data(), b.size()));
+        inbox.close();
+        inbox.close();  // idempotent: one end marker
+    }
+    EXPECT_EQ(inbox.size_approx(), 4U) << "three packets and the end marker";
+    WorkerCounters counters;
+    std::atomic<std::uint64_t> flushed{0};
+    std::atomic<bool> wrong_thread{false};
+    FlowWorker worker(flow_cfg, options, inbox, counters,
+                      [&] { return std::make_unique<CountingSink>(flushed, wrong_thread); });
+    std::thread t([&] { worker.run([](const std::string&) {}); });
+    t.join();
+    EXPECT_EQ(counters.packets.load(), 3U);
+    EXPECT_EQ(counters.idle_wakeups.load(), 0U);
+    EXPECT_EQ(worker.final_counters().rows_emitted, 2U);
+    EXPECT_EQ(flushed.load(), 2U);
 }
 
 }  // namespace
