@@ -251,6 +251,16 @@ std::size_t PcapLiveSource::drain_after_stop(RawBatch& batch) noexcept {
     std::size_t n = 0;
     if (!drained_) {
         n = fill(batch);
+        if (n == 0 && !at_end() && !waited_for_block_) {
+            // TPACKET_V3 hands a partly filled ring block over only when its retire timer
+            // (block_timeout_ms) fires: frames that arrived just before the stop may still sit
+            // in the open block. Wait for it once, on the socket alone.
+            waited_for_block_ = true;
+            pollfd fd{fd_, POLLIN, 0};
+            if (::poll(&fd, 1, static_cast<int>(options_.block_timeout_ms) + 1) > 0) {
+                n = fill(batch);
+            }
+        }
         drained_frames_ += n;
         const std::uint64_t ring_frames = buffer_bytes_ / 64 + RawBatch::kCapacity;
         if (n == 0 || batch.packets[n - 1].ts_us > stop_at_us_.load(std::memory_order_relaxed) ||

@@ -84,7 +84,8 @@ public:
 
     /// Any thread, async-signal-safe: a blocked next_batch() wakes; the following calls hand
     /// over what the kernel had queued before the stop (frames stamped up to the stop time,
-    /// read without waiting), then return 0 with at_end() true. Frames already delivered stay
+    /// waiting at most one block_timeout_ms for the ring block still open), then return 0
+    /// with at_end() true. Frames already delivered stay
     /// delivered.
     void request_stop() noexcept;
 
@@ -154,6 +155,7 @@ private:
     // Source thread only: frames handed over since the stop (bounded by what the ring holds).
     std::uint64_t drained_frames_ = 0;
     bool drained_ = false;
+    bool waited_for_block_ = false;  ///< the drain waited once for the open ring block
 
     // Shared: set by request_stop() (any thread), read by the source thread. stop_at_us_ is
     // stored before stop_ (release/acquire), in the clock libpcap stamps frames with.
