@@ -45,8 +45,9 @@ std::string stamp_problem(const ModuleHeader* h, std::string_view name) {
         std::strcmp(h->build_id, FM_MODULE_BUILD_ID) != 0) {
         return std::string("it was built for flowmeterd ") +
                (h->version != nullptr ? h->version : "?") + " build " +
-               (h->build_id != nullptr ? h->build_id : "?") + ", this program is " FM_VERSION
-               " build " FM_MODULE_BUILD_ID " (install the modules of the same build)";
+               (h->build_id != nullptr ? h->build_id : "?") +
+               ", this program is " FM_VERSION " build " FM_MODULE_BUILD_ID
+               " (install the modules of the same build)";
     }
     return {};
 }

@@ -30,8 +30,9 @@ const void* load(std::string_view name, std::string_view key, const std::string&
     try {
         return modules::load_module(name);
     } catch (const modules::ModuleError& e) {
-        throw config::ConfigError(where, std::string(key),
-                                  fmt::format("needs the module flowmeterd-{}: {}", name, e.what()));
+        throw config::ConfigError(
+            where, std::string(key),
+            fmt::format("needs the module flowmeterd-{}: {}", name, e.what()));
     }
 }
 

@@ -69,8 +69,8 @@ Run::Run(const config::DaemonConfig& cfg, RunOptions options)
     writer_options.csv = config::has_sink(cfg.output, config::kSinkCsv);
     if (config::has_sink(cfg.output, config::kSinkKafka)) {
         // Loaded by check_start_config() already, before the privileges were dropped.
-        stream_ = kafka_module("output.sinks")
-                      .open(cfg, Pipeline::csv_header(cfg), &abandon_output_);
+        stream_ =
+            kafka_module("output.sinks").open(cfg, Pipeline::csv_header(cfg), &abandon_output_);
         writer_options.stream = stream_.get();
     }
     writer_thread_ = std::make_unique<output::WriterThread>(*rows_, *writer_, writer_options);

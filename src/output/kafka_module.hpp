@@ -23,8 +23,7 @@ struct KafkaVerdict {
 
 struct KafkaModuleApi {
     /// KafkaSink(cfg, csv_header, abandon). Throws config::ConfigError, OutputError.
-    std::unique_ptr<RowStream> (*open)(const config::DaemonConfig& cfg,
-                                       std::string_view csv_header,
+    std::unique_ptr<RowStream> (*open)(const config::DaemonConfig& cfg, std::string_view csv_header,
                                        const std::atomic<bool>* abandon);
     /// Every property of config::kafka_properties(k) set on a librdkafka configuration, then
     /// a producer created from it (rd_kafka_new checks the rules between properties).

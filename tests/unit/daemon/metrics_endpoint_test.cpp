@@ -17,8 +17,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "config/config_loader.hpp"
 #include "common/module_loader.hpp"
+#include "config/config_loader.hpp"
 #include "daemon/run.hpp"
 #include "metrics/counter_docs.hpp"
 #include "metrics/metrics_module.hpp"
@@ -93,8 +93,7 @@ TEST(MetricsEndpoint, OffWhenNoAddressIsSet) {
 #ifdef FM_HAVE_METRICS
 
 // This program links the module flowmeterd-metrics in (there is no module file beside it).
-const bool kMetricsModuleProvided =
-    (modules::provide_module(flowmeterd_module_metrics()), true);
+const bool kMetricsModuleProvided = (modules::provide_module(flowmeterd_module_metrics()), true);
 
 /// One HTTP/1.0 request to 127.0.0.1:port; the whole answer, headers included.
 std::string http(std::uint16_t port, const std::string& request) {
