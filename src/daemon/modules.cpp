@@ -20,34 +20,33 @@ struct ModuleUse {
 };
 
 constexpr config::BuildFeatures kBuilt{};
-constexpr std::array kModules{
-    ModuleUse{"dpdk", "capture.source", kBuilt.dpdk},
-    ModuleUse{"kafka", "output.sinks", kBuilt.kafka},
-    ModuleUse{"metrics", "metrics.listen", kBuilt.metrics},
-};
+constexpr ModuleUse kDpdk{"dpdk", "capture.source", kBuilt.dpdk};
+constexpr ModuleUse kKafka{"kafka", "output.sinks", kBuilt.kafka};
+constexpr ModuleUse kMetrics{"metrics", "metrics.listen", kBuilt.metrics};
+constexpr std::array kModules{kDpdk, kKafka, kMetrics};
 
-const void* load(std::string_view name, std::string_view key, const std::string& where) {
+const void* load(const ModuleUse& m, const std::string& where) {
     try {
-        return modules::load_module(name);
+        return modules::load_module(m.name);
     } catch (const modules::ModuleError& e) {
         throw config::ConfigError(
-            where, std::string(key),
-            fmt::format("needs the module flowmeterd-{}: {}", name, e.what()));
+            where, std::string(m.key),
+            fmt::format("needs the module flowmeterd-{}: {}", m.name, e.what()));
     }
 }
 
 }  // namespace
 
 const capture::DpdkModuleApi& dpdk_module(const std::string& where) {
-    return *static_cast<const capture::DpdkModuleApi*>(load("dpdk", "capture.source", where));
+    return *static_cast<const capture::DpdkModuleApi*>(load(kDpdk, where));
 }
 
 const output::KafkaModuleApi& kafka_module(const std::string& where) {
-    return *static_cast<const output::KafkaModuleApi*>(load("kafka", "output.sinks", where));
+    return *static_cast<const output::KafkaModuleApi*>(load(kKafka, where));
 }
 
 const metrics::MetricsModuleApi& metrics_module(const std::string& where) {
-    return *static_cast<const metrics::MetricsModuleApi*>(load("metrics", "metrics.listen", where));
+    return *static_cast<const metrics::MetricsModuleApi*>(load(kMetrics, where));
 }
 
 void load_needed_modules(const config::DaemonConfig& cfg, const config::Origins& origins) {
@@ -74,7 +73,7 @@ std::string describe_modules() {
             const std::string path = modules::find_module_file(m.name);
             state = path.empty() ? "not found" : path;
         }
-        out += fmt::format("{} {} ({})", &m == kModules.data() ? "" : ",", m.name, state);
+        out += fmt::format("{} {} ({})", m.name == kModules.front().name ? "" : ",", m.name, state);
     }
     return out;
 }
