@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // DPDK capture: DpdkCapture initialises the EAL from capture.dpdk.eal_args, configures and
 // starts every port of capture.dpdk.ports, and offers one DpdkQueueSource (a PacketSource) per
-// receive queue. Built only when libdpdk is found (FM_HAVE_DPDK); no other file uses DPDK.
+// receive queue. Built only when libdpdk is found (FM_HAVE_DPDK), into the loadable module
+// flowmeterd-dpdk (capture/dpdk_module.hpp); no other file uses DPDK.
 //
 // Queues: a port gets capture.dpdk.rx_queues queues with symmetric RSS (the 0x6D5A Toeplitz key
 // of dispatch/rss.hpp, IPv4/IPv6 TCP/UDP hash types, redirection table entry i -> queue
@@ -34,6 +35,7 @@
 #include "capture/packet_source.hpp"
 #include "capture/raw_batch.hpp"
 #include "capture/record_arena.hpp"
+#include "capture/source_group.hpp"
 #include "common/cacheline.hpp"
 #include "common/time.hpp"
 #include "config/config.hpp"
@@ -133,7 +135,7 @@ private:
     alignas(kCacheLine) std::atomic<std::uint64_t> truncated_{0};  ///< source thread writes
 };
 
-class DpdkCapture {
+class DpdkCapture final : public SourceGroup {
 public:
     /// Initialises the EAL (once per process), then configures and starts every port of
     /// cfg.dpdk.ports. Setup only. Throws CaptureError: Config (bad EAL argument, unknown
@@ -143,7 +145,7 @@ public:
     explicit DpdkCapture(const config::CaptureConfig& cfg, const DpdkOptions& options = {});
     /// Stops and closes the ports, frees the pools and cleans up the EAL. Every source must be
     /// idle (no thread inside next_batch).
-    ~DpdkCapture();
+    ~DpdkCapture() override;
 
     DpdkCapture(const DpdkCapture&) = delete;
     DpdkCapture& operator=(const DpdkCapture&) = delete;
@@ -153,7 +155,7 @@ public:
         return sources_;
     }
     /// The same sources as PacketSource pointers, for the pipeline.
-    std::vector<PacketSource*> sources() const;
+    std::vector<PacketSource*> sources() const override;
 
     /// Receive queues in use on `port` (1 when the port has no RSS).
     std::uint16_t queues_of(std::uint16_t port) const noexcept;
@@ -163,22 +165,23 @@ public:
     /// port with symmetric RSS over several queues. The pipeline can then run to completion
     /// (one worker per queue, no software hand-off).
     bool flows_partitioned_by_queue() const noexcept;
+    bool flows_partitioned() const noexcept override { return flows_partitioned_by_queue(); }
 
     /// rte_eth_stats_get of every port. Any thread (control plane).
     std::vector<DpdkPortStats> port_stats() const;
     /// Frames lost before flowmeterd saw them: imissed + rx_nombuf over all ports. Any thread.
-    std::uint64_t drops() const;
+    std::uint64_t drops() const override;
 
     /// Per port capture.nic_missed, capture.rx_nombuf, capture.nic_errors and the sum of
     /// capture.multiseg_truncated, named "capture.port<N>.<counter>", for the final statistics.
     /// Any thread (control plane).
-    std::vector<std::pair<std::string, std::uint64_t>> named_counters() const;
+    std::vector<std::pair<std::string, std::uint64_t>> named_counters() const override;
 
     /// Asks every queue source to stop. Any thread.
-    void request_stop() noexcept;
+    void request_stop() noexcept override;
 
     /// One line per port for the startup log: driver, queues, RSS, time stamp source.
-    std::vector<std::string> describe() const;
+    std::vector<std::string> describe() const override;
 
 private:
     struct Port {

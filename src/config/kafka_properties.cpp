@@ -11,10 +11,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#ifdef FM_HAVE_KAFKA
-#include <librdkafka/rdkafka.h>
-#endif
-
 #include "config/config_loader.hpp"
 
 namespace fm::config {
@@ -125,23 +121,6 @@ std::vector<KafkaProperty> kafka_properties(const KafkaConfig& k) {
     return p;
 }
 
-#ifdef FM_HAVE_KAFKA
-std::string apply_kafka_properties(rd_kafka_conf_s* conf, const KafkaConfig& k,
-                                   std::string* yaml_key) {
-    std::array<char, 512> err{};
-    for (const KafkaProperty& p : kafka_properties(k)) {
-        if (rd_kafka_conf_set(conf, p.name.c_str(), p.value.c_str(), err.data(), err.size()) !=
-            RD_KAFKA_CONF_OK) {
-            if (yaml_key != nullptr) {
-                *yaml_key = p.yaml_key;
-            }
-            return fmt::format("{}: {}", p.yaml_key, err.data());
-        }
-    }
-    return {};
-}
-#endif
-
 void check_sinks(const DaemonConfig& c, const Origins& origins, bool kafka_built) {
     auto fail = [&origins](std::string_view key, std::string message) {
         throw ConfigError(origins.where(key), std::string(key), std::move(message));
@@ -219,24 +198,6 @@ void check_sinks(const DaemonConfig& c, const Origins& origins, bool kafka_built
         fail("output.kafka.flush_timeout_s", fmt::format("{} is out of range: must be from 0 to {}",
                                                          k.flush_timeout_s, kMaxFlushTimeout));
     }
-#ifdef FM_HAVE_KAFKA
-    // librdkafka is the judge of its own properties: names, values, and the rules between
-    // them (rd_kafka_new checks those, e.g. acks with the idempotent producer).
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    std::string key;
-    std::string error = apply_kafka_properties(conf, k, &key);
-    if (!error.empty()) {
-        rd_kafka_conf_destroy(conf);
-        fail(key, error.substr(key.size() + 2));
-    }
-    std::array<char, 512> err{};
-    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err.data(), err.size());
-    if (rk == nullptr) {
-        rd_kafka_conf_destroy(conf);
-        fail(k.properties.empty() ? "output.kafka" : "output.kafka.properties", err.data());
-    }
-    rd_kafka_destroy(rk);
-#endif
 }
 
 }  // namespace fm::config

@@ -10,10 +10,6 @@
 
 #include "config/config.hpp"
 
-#ifdef FM_HAVE_KAFKA
-struct rd_kafka_conf_s;
-#endif
-
 namespace fm::config {
 
 class Origins;
@@ -32,19 +28,13 @@ std::string resolved_sensor_id(const KafkaConfig& k);
 /// no message timeout), then output.kafka.properties, which override them.
 std::vector<KafkaProperty> kafka_properties(const KafkaConfig& k);
 
-/// Checks output.sinks and, when it names kafka, output.kafka: names, ranges, broker
-/// addresses, and (in a build with librdkafka) every property as librdkafka itself sees it.
-/// Throws ConfigError naming the key and its line.
+/// Checks output.sinks and, when it names kafka, output.kafka: names, ranges and broker
+/// addresses. Every property as librdkafka itself sees it is checked at start and by
+/// --check-config, through the Kafka module (daemon/modules.hpp). Throws ConfigError naming the
+/// key and its line.
 void check_sinks(const DaemonConfig& c, const Origins& origins, bool kafka_built);
 
 /// True when output.sinks names `sink`.
 bool has_sink(const OutputConfig& o, std::string_view sink);
-
-#ifdef FM_HAVE_KAFKA
-/// Sets every property of kafka_properties(k) on `conf`. Returns "" or the first error as
-/// "yaml_key: message"; `yaml_key` (when not null) receives the key alone.
-std::string apply_kafka_properties(rd_kafka_conf_s* conf, const KafkaConfig& k,
-                                   std::string* yaml_key = nullptr);
-#endif
 
 }  // namespace fm::config

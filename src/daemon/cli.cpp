@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "config/label_rules_loader.hpp"
+#include "daemon/modules.hpp"
 
 namespace fm::daemon {
 
@@ -253,7 +254,7 @@ CliResult parse_command_line(int argc, const char* const* argv,
 
     if (f.version) {
         r.action = CliAction::Version;
-        r.text = fmt::format("flowmeterd {}\n", kVersion);
+        r.text = fmt::format("flowmeterd {}\n{}\n", kVersion, describe_modules());
         return r;
     }
     if (f.list) {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "capture/capture_error.hpp"
+#include "daemon/modules.hpp"
 
 namespace fm::daemon {
 
@@ -34,23 +35,14 @@ Inputs::Inputs(const config::CaptureConfig& cfg) : source_(cfg.source) {
             pcap_ = capture::open_pcap_live(cfg);
             break;
         case config::CaptureSource::Dpdk:
-#ifdef FM_HAVE_DPDK
-            dpdk_ = std::make_unique<capture::DpdkCapture>(cfg);
-#else
-            // config::validate() rejects this combination; kept for a library caller.
-            throw capture::CaptureError(capture::CaptureError::Kind::Config,
-                                        "capture.source dpdk: built without DPDK");
-#endif
+            // Loaded by check_start_config() already, before the privileges were dropped.
+            dpdk_ = dpdk_module("capture.source").open(cfg);
             break;
     }
 }
 
 bool Inputs::flows_partitioned() const noexcept {
-#ifdef FM_HAVE_DPDK
-    return dpdk_ != nullptr && dpdk_->flows_partitioned_by_queue();
-#else
-    return false;
-#endif
+    return dpdk_ != nullptr && dpdk_->flows_partitioned();
 }
 
 std::vector<capture::PacketSource*> Inputs::sources() const {
@@ -61,13 +53,11 @@ std::vector<capture::PacketSource*> Inputs::sources() const {
     for (const auto& p : pcap_) {
         out.push_back(p.get());
     }
-#ifdef FM_HAVE_DPDK
     if (dpdk_) {
         for (capture::PacketSource* s : dpdk_->sources()) {
             out.push_back(s);
         }
     }
-#endif
     return out;
 }
 
@@ -83,11 +73,9 @@ void Inputs::request_stop() noexcept {
     for (const auto& p : pcap_) {
         p->request_stop();
     }
-#ifdef FM_HAVE_DPDK
     if (dpdk_) {
         dpdk_->request_stop();
     }
-#endif
 }
 
 std::uint64_t Inputs::drops() const {
@@ -95,11 +83,9 @@ std::uint64_t Inputs::drops() const {
     for (const auto& p : pcap_) {
         n += p->drops();
     }
-#ifdef FM_HAVE_DPDK
     if (dpdk_) {
         n += dpdk_->drops();
     }
-#endif
     return n;
 }
 
@@ -117,13 +103,11 @@ NamedCounters Inputs::named_counters() const {
             add_counter(out, name, value);
         }
     }
-#ifdef FM_HAVE_DPDK
     if (dpdk_) {
         for (auto& [name, value] : dpdk_->named_counters()) {
             add_counter(out, name, value);
         }
     }
-#endif
     return out;
 }
 
@@ -138,13 +122,11 @@ std::vector<std::string> Inputs::describe() const {
     for (const auto& p : pcap_) {
         out.push_back(p->describe());
     }
-#ifdef FM_HAVE_DPDK
     if (dpdk_) {
         for (std::string& line : dpdk_->describe()) {
             out.push_back(std::move(line));
         }
     }
-#endif
     return out;
 }
 

@@ -14,11 +14,9 @@
 #include "capture/capture_file_reader.hpp"
 #include "capture/packet_source.hpp"
 #include "capture/pcap_live_source.hpp"
+#include "capture/source_group.hpp"
 #include "common/named_counters.hpp"
 #include "config/config.hpp"
-#ifdef FM_HAVE_DPDK
-#include "capture/dpdk_source.hpp"
-#endif
 
 namespace fm::daemon {
 
@@ -63,9 +61,8 @@ private:
     config::CaptureSource source_ = config::CaptureSource::PcapFile;
     std::vector<std::unique_ptr<capture::CaptureFileReader>> files_;
     std::vector<std::unique_ptr<capture::PcapLiveSource>> pcap_;
-#ifdef FM_HAVE_DPDK
-    std::unique_ptr<capture::DpdkCapture> dpdk_;
-#endif
+    /// The DPDK ports, from the module flowmeterd-dpdk (daemon/modules.hpp).
+    std::unique_ptr<capture::SourceGroup> dpdk_;
     std::vector<std::string> open_errors_;
 };
 

@@ -6,28 +6,23 @@
 #include "common/profile.hpp"
 #include "config/listen_address.hpp"
 #include "daemon/cli.hpp"
-#ifdef FM_HAVE_METRICS
-#include "metrics/metrics_server.hpp"
-#endif
+#include "daemon/modules.hpp"
+#include "metrics/metrics_module.hpp"
 
 namespace fm::daemon {
 
 namespace {
 
-#ifdef FM_HAVE_METRICS
 class HttpEndpoint final : public MetricsEndpoint {
 public:
-    HttpEndpoint(const Run& run, const config::DaemonConfig& cfg,
-                 const config::ListenAddress& address)
-        : server_(address,
-                  [&run, &cfg] { return metrics::render_metrics(metrics_sample(run, cfg)); }) {}
+    explicit HttpEndpoint(std::unique_ptr<metrics::ScrapeServer> server)
+        : server_(std::move(server)) {}
 
-    std::string url() const override { return server_.url(); }
+    std::string url() const override { return server_->url(); }
 
 private:
-    metrics::MetricsServer server_;
+    std::unique_ptr<metrics::ScrapeServer> server_;
 };
-#endif
 
 }  // namespace
 
@@ -59,17 +54,14 @@ std::unique_ptr<MetricsEndpoint> start_metrics_endpoint(const Run& run,
     if (!config::parse_listen_address(cfg.metrics.listen, address, error)) {
         throw config::ConfigError(where, "metrics.listen", error);
     }
-#ifdef FM_HAVE_METRICS
+    // Loaded by check_start_config() already, before the privileges were dropped.
+    const metrics::MetricsModuleApi& http = metrics_module(where);
     try {
-        return std::make_unique<HttpEndpoint>(run, cfg, address);
+        return std::make_unique<HttpEndpoint>(http.listen(
+            address, [&run, &cfg] { return metrics::render_metrics(metrics_sample(run, cfg)); }));
     } catch (const metrics::MetricsError& e) {
         throw config::ConfigError(where, "metrics.listen", e.what());
     }
-#else
-    (void)run;
-    throw config::ConfigError(where, "metrics.listen",
-                              "this flowmeterd was built without the metrics endpoint");
-#endif
 }
 
 }  // namespace fm::daemon

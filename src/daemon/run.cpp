@@ -10,9 +10,7 @@
 #include "config/config_loader.hpp"
 #include "config/kafka_properties.hpp"
 #include "config/pipeline_layout.hpp"
-#ifdef FM_HAVE_KAFKA
-#include "output/kafka_sink.hpp"
-#endif
+#include "daemon/modules.hpp"
 
 namespace fm::daemon {
 
@@ -70,14 +68,10 @@ Run::Run(const config::DaemonConfig& cfg, RunOptions options)
     writer_options.hold_max_bytes = cfg.output.hold_max_bytes;
     writer_options.csv = config::has_sink(cfg.output, config::kSinkCsv);
     if (config::has_sink(cfg.output, config::kSinkKafka)) {
-#ifdef FM_HAVE_KAFKA
-        stream_ = std::make_unique<output::KafkaSink>(cfg, Pipeline::csv_header(cfg),
-                                                      &abandon_output_, &stop_requested_);
+        // Loaded by check_start_config() already, before the privileges were dropped.
+        stream_ = kafka_module("output.sinks")
+                      .open(cfg, Pipeline::csv_header(cfg), &abandon_output_, &stop_requested_);
         writer_options.stream = stream_.get();
-#else
-        throw config::ConfigError("output.sinks", "output.sinks",
-                                  "kafka: this flowmeterd was built without librdkafka");
-#endif
     }
     writer_thread_ = std::make_unique<output::WriterThread>(*rows_, *writer_, writer_options);
 

@@ -15,6 +15,7 @@
 
 #include "capture/bpf_file_filter.hpp"
 #include "capture/capture_file_reader.hpp"
+#include "daemon/modules.hpp"
 #include "features/cic_compat.hpp"
 
 namespace fm::daemon {
@@ -139,6 +140,9 @@ void check_start_config(const config::DaemonConfig& cfg, const config::Origins& 
     check_cpu_affinity(cfg, origins);
     check_interface(cfg, origins);
     check_journal(cfg, origins);
+    // Last: the checks above are cheaper, and a module's libraries are mapped only for a
+    // configuration that can start.
+    load_needed_modules(cfg, origins);
 }
 
 std::vector<std::string> ignored_settings(const config::DaemonConfig& cfg,

@@ -21,7 +21,10 @@ namespace fm::daemon {
 ///    once it is opened);
 ///  * a CPU of pipeline.cpu_affinity is not one this process may run on;
 ///  * capture.interface (pcap_live) is not an interface of this machine;
-///  * logging.target journald without a journal to write to.
+///  * logging.target journald without a journal to write to;
+///  * a loadable module the configuration needs cannot be loaded, or librdkafka refuses the
+///    producer properties of output.kafka (daemon/modules.hpp). Loading it here puts it before
+///    the privilege drop and before any thread.
 void check_start_config(const config::DaemonConfig& cfg, const config::Origins& origins);
 
 /// One line (`WHERE: key: text`) per setting that has no effect in this configuration.

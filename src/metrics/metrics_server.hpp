@@ -8,22 +8,16 @@
 
 #include <cstdint>
 #include <functional>
-#include <stdexcept>
 #include <string>
 
 #include "config/listen_address.hpp"
+#include "metrics/metrics_module.hpp"
 
 struct MHD_Daemon;
 
 namespace fm::metrics {
 
-/// The endpoint cannot listen (address in use, not available on this host, no permission).
-class MetricsError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
-
-class MetricsServer {
+class MetricsServer final : public ScrapeServer {
 public:
     /// Called on the server thread for each scrape; may throw (answered with 500).
     using Render = std::function<std::string()>;
@@ -31,7 +25,7 @@ public:
     /// Listens on `address` and serves until destroyed. Throws MetricsError.
     MetricsServer(const config::ListenAddress& address, Render render);
     /// Stops the server thread; a scrape in progress is finished first.
-    ~MetricsServer();
+    ~MetricsServer() override;
 
     MetricsServer(const MetricsServer&) = delete;
     MetricsServer& operator=(const MetricsServer&) = delete;
@@ -39,7 +33,7 @@ public:
     /// The address actually listened on: port 0 replaced by the port the kernel chose.
     const config::ListenAddress& address() const noexcept { return bound_; }
     /// "http://127.0.0.1:9464/metrics".
-    std::string url() const;
+    std::string url() const override;
 
     /// One request (libmicrohttpd callback; public for that callback only).
     int answer(void* connection, const char* url, const char* method);

@@ -13,6 +13,7 @@
 
 #include "config/config_loader.hpp"
 #include "config/kafka_properties.hpp"
+#include "output/kafka_producer_conf.hpp"
 #include "output/output_log.hpp"
 
 namespace fm::output {
@@ -56,7 +57,7 @@ KafkaSink::KafkaSink(const config::DaemonConfig& cfg, std::string_view csv_heade
       spool_(kafka_spool_path(cfg.output), cfg.output.kafka.spool_max_bytes) {
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     std::string key;
-    if (std::string e = config::apply_kafka_properties(conf, kcfg_, &key); !e.empty()) {
+    if (std::string e = apply_kafka_properties(conf, kcfg_, &key); !e.empty()) {
         rd_kafka_conf_destroy(conf);
         throw config::ConfigError("output.kafka", key, e.substr(key.size() + 2));
     }

@@ -4,9 +4,10 @@
 # its path (and nothing else is installed), the unit names the installed binary, configuration
 # and output directory with no @placeholder@ left, the system user, the output directory and the
 # installed configuration agree on that directory, the man pages render, and a second
-# installation keeps an edited configuration.
+# installation keeps an edited configuration. The loadable modules of the build are installed in
+# MODULEDIR and load with the installed program.
 # Usage: install_test.sh MESON SOURCE_ROOT BUILD_ROOT MAN_BUILT(yes|no) BINDIR SYSCONFDIR DOCDIR
-#        MANDIR UNITDIR SYSUSERSDIR TMPFILESDIR STATEDIR
+#        MANDIR UNITDIR SYSUSERSDIR TMPFILESDIR STATEDIR MODULEDIR "MODULES"
 set -eu
 meson=$1
 root=$2
@@ -21,6 +22,8 @@ shift 9
 sysusersdir=$1
 tmpfilesdir=$2
 statedir=$3
+moduledir=$4
+modules=$5
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -50,6 +53,10 @@ $docdir/bench/README.md
 $docdir/flowmeter.yaml
 $docdir/flowmeterd-dpdk.conf
 $docdir/flowmeterd-metrics.conf"
+for name in $modules; do
+    expected="$expected
+$moduledir/flowmeterd-$name.so"
+done
 for doc in "$root"/docs/*.md "$root"/docs/img/*; do
     expected="$expected
 $docdir/docs/${doc#"$root"/docs/}"
@@ -129,6 +136,29 @@ if ! out=$("$dest$bindir/flowmeterd" --check-config --config "$config" -f in.pca
 fi
 printf '%s\n' "$out" | grep -q "directory: \"*$statedir\"*\$" ||
     fail "--check-config does not show output.directory $statedir"
+
+# The installed modules load with the installed program. Under --destdir the program would look
+# in the real MODULEDIR, so both are copied into one directory (the first place it looks).
+mkdir "$work/run"
+cp "$dest$bindir/flowmeterd" "$work/run/"
+: > "$work/modules.yaml"
+input="-f in.pcap"  # capture.source dpdk needs none
+for name in $modules; do
+    cp "$dest$moduledir/flowmeterd-$name.so" "$work/run/"
+    case $name in
+        dpdk)
+            printf 'capture:\n  source: dpdk\n' >> "$work/modules.yaml"
+            input=
+            ;;
+        kafka) printf 'output:\n  sinks: [csv, kafka]\n  kafka:\n    brokers: ["127.0.0.1:9"]\n' >> "$work/modules.yaml" ;;
+        metrics) printf 'metrics:\n  listen: "127.0.0.1:0"\n' >> "$work/modules.yaml" ;;
+    esac
+done
+if ! out=$("$work/run/flowmeterd" --check-config --config "$work/modules.yaml" $input 2>&1); then
+    printf '%s\n' "$out" >&2
+    fail "the installed modules ($modules) do not load with the installed program"
+fi
+echo "ok: installed modules load: ${modules:-none built}"
 
 # ---- man pages -----------------------------------------------------------------------------------
 if [ "$man_built" = yes ]; then

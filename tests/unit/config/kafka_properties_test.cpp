@@ -107,20 +107,5 @@ TEST(KafkaSettings, PropertiesKeepTheirLines) {
     EXPECT_EQ(all.back().yaml_key, "output.kafka.properties.sasl.username");
 }
 
-#ifdef FM_HAVE_KAFKA
-TEST(KafkaSettings, LibrdkafkaJudgesEveryProperty) {
-    const std::string head =
-        "output:\n  sinks: [kafka]\n  kafka:\n    brokers: [\"h:9092\"]\n    properties:\n";
-    std::string e = error_of(head + "      no.such.thing: \"1\"\n");
-    EXPECT_EQ(e.rfind("k.yaml:8: output.kafka.properties.no.such.thing: ", 0), 0u) << e;
-    e = error_of(head + "      compression.codec: \"lz5\"\n");
-    EXPECT_EQ(e.rfind("k.yaml:8: output.kafka.properties.compression.codec: ", 0), 0u) << e;
-    // A rule between properties, checked by rd_kafka_new.
-    e = error_of(head + "      acks: \"1\"\n");
-    EXPECT_NE(e.find("output.kafka.properties: "), std::string::npos) << e;
-    EXPECT_EQ(error_of(head + "      acks: all\n      linger.ms: \"5\"\n"), "");
-}
-#endif
-
 }  // namespace
 }  // namespace fm::config

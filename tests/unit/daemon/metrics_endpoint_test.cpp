@@ -17,9 +17,11 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "common/module_loader.hpp"
 #include "config/config_loader.hpp"
 #include "daemon/run.hpp"
 #include "metrics/counter_docs.hpp"
+#include "metrics/metrics_module.hpp"
 #include "metrics/series.hpp"
 #include "shared_dir.hpp"
 #include "temp_dir.hpp"
@@ -89,6 +91,9 @@ TEST(MetricsEndpoint, OffWhenNoAddressIsSet) {
 }
 
 #ifdef FM_HAVE_METRICS
+
+// This program links the module flowmeterd-metrics in (there is no module file beside it).
+const bool kMetricsModuleProvided = (modules::provide_module(flowmeterd_module_metrics()), true);
 
 /// One HTTP/1.0 request to 127.0.0.1:port; the whole answer, headers included.
 std::string http(std::uint16_t port, const std::string& request) {
