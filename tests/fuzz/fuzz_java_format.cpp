@@ -186,7 +186,8 @@ void check_row(const std::uint8_t* data, std::size_t size) {
                 // for the slow reference (the row check is about cells, order and layout).
                 char text[fm::output::kMaxJavaDoubleChars + 1];
                 const char* text_end = fm::output::write_java_double(text, row.double_value(c));
-                if (fields[k] != std::string_view(text, static_cast<std::size_t>(text_end - text))) {
+                if (fields[k] !=
+                    std::string_view(text, static_cast<std::size_t>(text_end - text))) {
                     fail(fmt::format("cell {}: \"{}\"", k, fields[k]));
                 }
             } else if (fields[k] != std::to_string(row.int_value(c))) {
