@@ -155,9 +155,10 @@ void give_up_privileges(const config::DaemonConfig& cfg, const output::RotatingC
                 "unprivileged account once capture and output are open");
     } else if (st.caps_error != 0) {
         log.info("running as {}; keeping its capabilities: giving them up was refused ({})",
-                 st.account, std::error_code(st.caps_error, std::generic_category()).message());
-    } else if (st.caps_cleared) {
-        log.debug("running as {}, with no capability", st.account);
+                 account_text(st),
+                 std::error_code(st.caps_error, std::generic_category()).message());
+    } else if (st.caps_cleared && log.should_log(spdlog::level::debug)) {
+        log.debug("running as {}, with no capability", account_text(st));
     }
 }
 

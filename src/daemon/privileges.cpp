@@ -97,6 +97,10 @@ bool holds_capabilities() noexcept {
     return false;
 }
 
+std::string account_text(const PrivilegeState& st) {
+    return st.account.empty() ? describe(st.uid, st.gid) : st.account;
+}
+
 PrivilegeState drop_privileges(const config::SecurityConfig& sec) {
     PrivilegeState st;
     if (sec.user.empty()) {
@@ -108,7 +112,6 @@ PrivilegeState drop_privileges(const config::SecurityConfig& sec) {
         st.uid = ::geteuid();
         st.gid = ::getegid();
         st.caps_cleared = !holds_capabilities();
-        st.account = describe(st.uid, st.gid);
         return st;
     }
 

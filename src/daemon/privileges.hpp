@@ -44,8 +44,14 @@ struct PrivilegeState {
     bool switched = false;      ///< security.user applied
     bool caps_cleared = false;  ///< every capability set is empty
     int caps_error = 0;         ///< why capabilities a non-root start had were kept (errno)
-    std::string account;        ///< "user flowmeterd (uid 999), group flowmeterd (gid 999)"
+    /// "user flowmeterd (uid 999), group flowmeterd (gid 999)" when switched; otherwise
+    /// empty: naming the account takes the name service (NSS modules loaded, files read),
+    /// which a run that only logs it at debug level should not pay — see account_text().
+    std::string account;
 };
+
+/// st.account, or the account of st.uid/st.gid named now.
+std::string account_text(const PrivilegeState& st);
 
 /// Applies `sec` as described above. Call after every capture handle and the output are open
 /// and before the pipeline's threads start. Throws PrivilegeError.
