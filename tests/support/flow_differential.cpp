@@ -157,8 +157,8 @@ std::string compare(Profile profile, const FeatureRow& r, const ReferenceFeature
         if (r.kind(Column::FlowIatStd) == CellKind::None ||
             !(close_to(got_std, want_std) || std::fabs(got_std - want_std) <= rounding)) {
             bad += fmt::format(" {}: got {} want {} (rounding allowed {});",
-                               features::kColumnNames[index(Column::FlowIatStd)].fixed_v4,
-                               got_std, want_std, rounding);
+                               features::kColumnNames[index(Column::FlowIatStd)].fixed_v4, got_std,
+                               want_std, rounding);
         }
         expect(Column::FlowIatMax, ref.iat.max);
         expect(Column::FlowIatMin, ref.iat.min);
