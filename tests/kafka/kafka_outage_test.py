@@ -27,52 +27,17 @@ import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
 
-from confluent_kafka import Consumer, TopicPartition
+from kafka_fixture import Cluster, csv_header_and_rows, kcat_items, run_tests, shared_capture
 
 FLOWMETERD = sys.argv[1]
 MOCK = sys.argv[2]
 ONLY = sys.argv[3:]
-SHARED = os.environ.get("FM_SHARED_DIR", os.path.join(os.path.dirname(__file__), "../../../shared"))
 # 37841 packets, 37670 flows of one SYN each: about 13 MB of rows.
-SYNFLOOD = os.path.join(SHARED, "pcaps", "large", "pkt.TCP.synflood.spoofed.pcap")
+SYNFLOOD = shared_capture("large/pkt.TCP.synflood.spoofed.pcap")
 PARTITIONS = 6
 MIB = 1 << 20
-
-
-class Cluster:
-    def __init__(self):
-        self.proc = subprocess.Popen([MOCK, "--topic", f"flows:{PARTITIONS}"],
-                                     stdout=subprocess.PIPE, text=True)
-        self.bootstrap = self.proc.stdout.readline().strip()
-        assert self.bootstrap.startswith("127.0.0.1:"), self.bootstrap
-
-    def signal(self, sig, expect):
-        self.proc.send_signal(sig)
-        line = self.proc.stdout.readline().strip()
-        assert line == expect, line
-
-    def down(self):
-        self.signal(signal.SIGUSR1, "down")
-
-    def up(self):
-        self.signal(signal.SIGUSR2, "up")
-
-    def messages_stored(self):
-        """Messages the brokers hold in the topic (sum of the partitions' high watermarks)."""
-        c = Consumer({"bootstrap.servers": self.bootstrap, "group.id": "watermarks"})
-        try:
-            return sum(c.get_watermark_offsets(TopicPartition("flows", p), timeout=10)[1]
-                       for p in range(PARTITIONS))
-        finally:
-            c.close()
-
-    def close(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
 
 
 def write_config(d, cluster, capture, kafka_extra, stats_interval_s=60):
@@ -129,19 +94,8 @@ def wait_until(what, condition, seconds, log=None):
                          (f"\n{read_text(log)}" if log else ""))
 
 
-def csv_files(out):
-    # PREFIX-YYYYmmddTHHMMSSZ-N.csv: in the order they were written.
-    def order(name):
-        stem = name[:-len(".csv")]
-        return stem.rsplit("-", 1)[0], int(stem.rsplit("-", 1)[1])
-    return sorted((n for n in os.listdir(out) if n.endswith(".csv")), key=order)
-
-
 def csv_rows(out):
-    rows = []
-    for name in csv_files(out):
-        rows += read_text(os.path.join(out, name)).splitlines()[1:]
-    return rows
+    return csv_header_and_rows(out)[1]
 
 
 def spool_path(out):
@@ -153,19 +107,6 @@ def spool_size(out):
         return os.path.getsize(spool_path(out))
     except FileNotFoundError:
         return 0
-
-
-def kcat_items(cluster):
-    """(partition, key, value) of every message, each partition in offset order."""
-    p = subprocess.run(["kcat", "-C", "-b", cluster.bootstrap, "-t", "flows", "-o", "beginning",
-                        "-e", "-q", "-f", "%p\t%k\t%s\n"],
-                       capture_output=True, text=True, timeout=120)
-    assert p.returncode == 0, p.stderr
-    items = []
-    for line in p.stdout.splitlines():
-        part, key, value = line.split("\t", 2)
-        items.append((int(part), key, value))
-    return items
 
 
 def flow_key(row):
@@ -211,7 +152,7 @@ def pcap_records(path):
 def test_brokers_down_while_rows_flow(d):
     header, records = pcap_records(SYNFLOOD)
     third = len(records) // 3
-    cluster = Cluster()
+    cluster = Cluster(MOCK, PARTITIONS)
     try:
         pipe = os.path.join(d, "capture.pcap")
         os.mkfifo(pipe)
@@ -286,7 +227,7 @@ class NotifySocket:
 
 
 def test_full_spool_offline_waits_for_the_brokers(d):
-    cluster = Cluster()
+    cluster = Cluster(MOCK, PARTITIONS)
     notify = NotifySocket(os.path.join(d, "notify"))
     try:
         cluster.down()
@@ -329,7 +270,7 @@ def test_full_spool_offline_waits_for_the_brokers(d):
 
 
 def test_stop_with_full_spool_spools_beyond_the_limit(d):
-    cluster = Cluster()
+    cluster = Cluster(MOCK, PARTITIONS)
     try:
         cluster.down()
         config, out = write_config(d, cluster, SYNFLOOD,
@@ -376,24 +317,8 @@ def test_stop_with_full_spool_spools_beyond_the_limit(d):
         cluster.close()
 
 
-TESTS = [t for name, t in sorted(globals().items()) if name.startswith("test_")]
-
-
 def main():
-    failed = 0
-    for t in TESTS:
-        if ONLY and t.__name__ not in ONLY:
-            continue
-        with tempfile.TemporaryDirectory() as d:
-            started = time.time()
-            try:
-                t(d)
-                print(f"PASS {t.__name__} ({time.time() - started:.1f} s)", flush=True)
-            except Exception:
-                failed += 1
-                print(f"FAIL {t.__name__}", flush=True)
-                traceback.print_exc()
-    return 1 if failed else 0
+    return run_tests(globals(), ONLY)
 
 
 if __name__ == "__main__":

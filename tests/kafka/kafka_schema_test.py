@@ -17,31 +17,17 @@ import subprocess
 import sys
 import tempfile
 
-from confluent_kafka import Consumer, TopicPartition
 from jsonschema import Draft202012Validator, FormatChecker
+from kafka_fixture import Cluster, shared_capture, topic_messages
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from clickhouse_input import check_json_row, parse_kafka_table  # noqa: E402
 
 FLOWMETERD = sys.argv[1]
 MOCK = sys.argv[2]
-SHARED = os.environ.get("FM_SHARED_DIR",
-                        os.path.join(os.path.dirname(__file__), "../../../shared"))
-CAPTURES = [os.path.join(SHARED, "pcaps", c)
+CAPTURES = [shared_capture(c)
             for c in ("cic-sample/test.pcap", "ipv6/four_ipv6_http_streams.pcap")]
 PARTITIONS = 3
-
-
-class Cluster:
-    def __init__(self):
-        self.proc = subprocess.Popen([MOCK, "--topic", f"flows:{PARTITIONS}"],
-                                     stdout=subprocess.PIPE, text=True)
-        self.bootstrap = self.proc.stdout.readline().strip()
-        assert self.bootstrap.startswith("127.0.0.1:"), self.bootstrap
-
-    def close(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
 
 
 def write_config(d, cluster, profile, label):
@@ -84,34 +70,14 @@ def csv_row_count(out):
     return n
 
 
-def messages(cluster):
-    c = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": "schema",
-                  "enable.auto.commit": False})
-    msgs = []
-    for p in range(PARTITIONS):
-        lo, hi = c.get_watermark_offsets(TopicPartition("flows", p), timeout=30)
-        if hi <= lo:
-            continue
-        c.assign([TopicPartition("flows", p, lo)])
-        while True:
-            m = c.poll(10)
-            assert m is not None, f"partition {p}: messages missing"
-            assert m.error() is None, m.error()
-            msgs.append(m)
-            if m.offset() + 1 >= hi:
-                break
-    c.close()
-    return msgs
-
-
 def check_profile(profile, label):
-    cluster = Cluster()
+    cluster = Cluster(MOCK, PARTITIONS)
     try:
         with tempfile.TemporaryDirectory() as d:
             config, out = write_config(d, cluster, profile, label)
             flowmeterd("--config", config)
             rows = csv_row_count(out)
-            msgs = messages(cluster)
+            msgs = topic_messages(cluster, "schema")
             assert rows >= 20 and len(msgs) == rows, (rows, len(msgs))
 
             schema = json.loads(flowmeterd("--config", config, "--print-schema", "json").stdout)

@@ -13,44 +13,19 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
 
-from confluent_kafka import Consumer, TopicPartition
+from kafka_fixture import (Cluster, csv_header_and_rows, kcat_items, run_tests, shared_capture,
+                           topic_messages)
 
 FLOWMETERD = sys.argv[1]
 MOCK = sys.argv[2]
 ONLY = sys.argv[3:]
-SHARED = os.environ.get("FM_SHARED_DIR", os.path.join(os.path.dirname(__file__), "../../../shared"))
-SMALL = os.path.join(SHARED, "pcaps", "cic-sample", "test.pcap")
+SMALL = shared_capture("cic-sample/test.pcap")
 # 37670 flows: about 18 MB of rows, far beyond a 1 MiB in-memory queue.
-BIG = os.path.join(SHARED, "pcaps", "large", "pkt.TCP.synflood.spoofed.pcap")
+BIG = shared_capture("large/pkt.TCP.synflood.spoofed.pcap")
 PARTITIONS = 6
 SPOOL_MAGIC_LEN = len(b"flowmeterd kafka spool 1\n")
-
-
-class Cluster:
-    def __init__(self, topic="flows"):
-        self.proc = subprocess.Popen([MOCK, "--topic", f"{topic}:{PARTITIONS}"],
-                                     stdout=subprocess.PIPE, text=True)
-        self.bootstrap = self.proc.stdout.readline().strip()
-        assert self.bootstrap.startswith("127.0.0.1:"), self.bootstrap
-
-    def signal(self, sig, expect):
-        self.proc.send_signal(sig)
-        line = self.proc.stdout.readline().strip()
-        assert line == expect, line
-
-    def down(self):
-        self.signal(signal.SIGUSR1, "down")
-
-    def up(self):
-        self.signal(signal.SIGUSR2, "up")
-
-    def close(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
 
 
 def write_config(d, cluster, files, sinks="[csv, kafka]", fmt="csv", key="flow", extra=""):
@@ -84,52 +59,6 @@ def run(config, timeout=300, expect_rc=0):
     return p
 
 
-def csv_rows(out):
-    header = None
-    rows = []
-    for name in sorted(os.listdir(out)):
-        if not name.endswith(".csv"):
-            continue
-        with open(os.path.join(out, name)) as f:
-            lines = f.read().splitlines()
-        header = lines[0]
-        rows += lines[1:]
-    return header, rows
-
-
-def kcat_rows(cluster):
-    # kcat prints partition, key and value of every message; -e: stop at the end.
-    p = subprocess.run(["kcat", "-C", "-b", cluster.bootstrap, "-t", "flows", "-o", "beginning",
-                        "-e", "-q", "-f", "%p\t%k\t%s\n"],
-                       capture_output=True, text=True, timeout=120)
-    assert p.returncode == 0, p.stderr
-    out = []
-    for line in p.stdout.splitlines():
-        part, key, value = line.split("\t", 2)
-        out.append((int(part), key, value))
-    return out
-
-
-def python_messages(cluster):
-    c = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": "t",
-                  "enable.auto.commit": False})
-    msgs = []
-    for p in range(PARTITIONS):
-        lo, hi = c.get_watermark_offsets(TopicPartition("flows", p), timeout=30)
-        if hi <= lo:
-            continue
-        c.assign([TopicPartition("flows", p, lo)])
-        got = 0
-        while got < hi - lo:
-            m = c.poll(10)
-            assert m is not None, f"partition {p}: {got} of {hi - lo} messages"
-            assert m.error() is None, m.error()
-            msgs.append(m)
-            got += 1
-    c.close()
-    return msgs
-
-
 def check_keys_and_partitions(items):
     part_of = {}
     for part, key, value in items:
@@ -142,20 +71,20 @@ def check_keys_and_partitions(items):
 
 
 def test_csv_format_equals_csv_files(d):
-    cluster = Cluster()
+    cluster = Cluster(MOCK, PARTITIONS)
     try:
         config, out = write_config(d, cluster, [SMALL])
         p = run(config)
-        header, rows = csv_rows(out)
+        header, rows = csv_header_and_rows(out)
         assert len(rows) > 20
         # Every row is acknowledged, and the final statistics count them.
         assert f"final: kafka.rows_delivered {len(rows)}\n" in p.stderr, p.stderr
         assert not os.path.exists(spool_path(out)), "a spool file was left behind"
-        items = kcat_rows(cluster)
+        items = kcat_items(cluster)
         assert collections.Counter(v for _, _, v in items) == collections.Counter(rows)
         keys = check_keys_and_partitions(items)
         assert keys > 1 and len({p for p, _, _ in items}) > 1
-        for m in python_messages(cluster)[:50]:
+        for m in topic_messages(cluster, "t")[:50]:
             h = dict(m.headers())
             assert h == {"sensor_id": b"sensor-7", "profile": b"fixed",
                          "csv_header": header.encode()}, h
@@ -168,13 +97,13 @@ class Number(str):
 
 
 def test_json_format_types(d):
-    cluster = Cluster()
+    cluster = Cluster(MOCK, PARTITIONS)
     try:
         config, out = write_config(d, cluster, [SMALL], fmt="json")
         run(config)
-        header, rows = csv_rows(out)
+        header, rows = csv_header_and_rows(out)
         names = header.split(",")
-        msgs = python_messages(cluster)
+        msgs = topic_messages(cluster, "t")
         rebuilt = []
         numbers = 0
         for m in msgs:
@@ -200,12 +129,12 @@ def test_json_format_types(d):
 
 
 def test_key_none_spreads_over_partitions(d):
-    cluster = Cluster()
+    cluster = Cluster(MOCK, PARTITIONS)
     try:
         config, out = write_config(d, cluster, [SMALL], key="none", sinks="[kafka]")
         run(config)
-        assert csv_rows(out)[1] == [], "sinks: [kafka] wrote CSV files"
-        items = kcat_rows(cluster)
+        assert csv_header_and_rows(out)[1] == [], "sinks: [kafka] wrote CSV files"
+        items = kcat_items(cluster)
         assert len(items) > 20
         assert all(k == "" for _, k, _ in items)
     finally:
@@ -217,7 +146,7 @@ def spool_path(out):
 
 
 def test_outage_during_run_nothing_lost(d):
-    cluster = Cluster()
+    cluster = Cluster(MOCK, PARTITIONS)
     try:
         cluster.down()
         config, out = write_config(d, cluster, [BIG], extra="""    queue_max_bytes: 1048576
@@ -233,8 +162,8 @@ def test_outage_during_run_nothing_lost(d):
         cluster.up()
         _, err = p.communicate(timeout=200)
         assert p.returncode == 0, err
-        _, rows = csv_rows(out)
-        items = kcat_rows(cluster)
+        _, rows = csv_header_and_rows(out)
+        items = kcat_items(cluster)
         assert len(items) == len(rows), (len(items), len(rows))
         assert collections.Counter(v for _, _, v in items) == collections.Counter(rows)
         check_keys_and_partitions(items)
@@ -245,20 +174,20 @@ def test_outage_during_run_nothing_lost(d):
 
 
 def test_stop_during_outage_then_restart_replays(d):
-    cluster = Cluster()
+    cluster = Cluster(MOCK, PARTITIONS)
     try:
         cluster.down()
         config, out = write_config(d, cluster, [SMALL], extra="    flush_timeout_s: 1")
         p = run(config)
-        _, rows = csv_rows(out)
+        _, rows = csv_header_and_rows(out)
         assert os.path.getsize(spool_path(out)) > SPOOL_MAGIC_LEN, p.stderr
         assert "sent first at the next start" in p.stderr, p.stderr
         cluster.up()
         # The next start sends the spool first, then its own rows (the same capture again).
         p = run(config)
         assert "from the last run" in p.stderr, p.stderr
-        _, rows2 = csv_rows(out)
-        items = kcat_rows(cluster)
+        _, rows2 = csv_header_and_rows(out)
+        items = kcat_items(cluster)
         assert collections.Counter(v for _, _, v in items) == collections.Counter(rows2)
         assert collections.Counter(rows2) == collections.Counter(rows + rows)
         assert not os.path.exists(spool_path(out)), "the replayed spool was left behind"
@@ -267,7 +196,7 @@ def test_stop_during_outage_then_restart_replays(d):
 
 
 def test_sigterm_during_outage_spools(d):
-    cluster = Cluster()
+    cluster = Cluster(MOCK, PARTITIONS)
     try:
         cluster.down()
         config, out = write_config(d, cluster, [SMALL], extra="    flush_timeout_s: 600")
@@ -278,21 +207,21 @@ def test_sigterm_during_outage_spools(d):
         p.send_signal(signal.SIGTERM)  # the second signal ends the wait for the brokers
         _, err = p.communicate(timeout=60)
         assert p.returncode == 0, err
-        _, rows = csv_rows(out)
+        _, rows = csv_header_and_rows(out)
         assert "sent first at the next start" in err, err
         cluster.up()
         # The restart reads the same capture again: the spool first, then its own rows.
         run(config)
-        _, rows2 = csv_rows(out)
+        _, rows2 = csv_header_and_rows(out)
         assert collections.Counter(rows2) == collections.Counter(rows + rows)
-        items = kcat_rows(cluster)
+        items = kcat_items(cluster)
         assert collections.Counter(v for _, _, v in items) == collections.Counter(rows2)
     finally:
         cluster.close()
 
 
 def test_bad_settings_exit_78(d):
-    cluster = Cluster()
+    cluster = Cluster(MOCK, PARTITIONS)
     try:
         for extra, key in [
             ('    properties:\n      no.such.property: "1"', "output.kafka.properties.no.such.property"),
@@ -311,24 +240,8 @@ def test_bad_settings_exit_78(d):
         cluster.close()
 
 
-TESTS = [t for name, t in sorted(globals().items()) if name.startswith("test_")]
-
-
 def main():
-    failed = 0
-    for t in TESTS:
-        if ONLY and t.__name__ not in ONLY:
-            continue
-        with tempfile.TemporaryDirectory() as d:
-            started = time.time()
-            try:
-                t(d)
-                print(f"PASS {t.__name__} ({time.time() - started:.1f} s)", flush=True)
-            except Exception:
-                failed += 1
-                print(f"FAIL {t.__name__}", flush=True)
-                traceback.print_exc()
-    return 1 if failed else 0
+    return run_tests(globals(), ONLY)
 
 
 if __name__ == "__main__":
