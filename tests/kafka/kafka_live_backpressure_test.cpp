@@ -283,10 +283,12 @@ logging:
     const std::uint64_t kernel_drops = last_number(text, "final: capture.kernel_drops");
     EXPECT_GT(kernel_drops, 0u) << text;
     EXPECT_EQ(processed + kernel_drops, sent) << text;
-    // The pressure went back stage by stage: the writer waited for spool room, the worker for
-    // room in the row queue, the capture thread for room in the worker's inbox.
+    // The pressure went back: the writer waited for spool room and the capture thread for room
+    // in the worker's inbox. Between them the row queue (kRowQueueDepth chunks, about 16 MiB of
+    // rows per worker) fills only when more rows than that come after the spool is full, which
+    // a sanitized build, processing a fifth of the packets, does not reach: its wait
+    // (output.queue_full_waits) is not required here.
     EXPECT_GT(last_number(text, "final: kafka.spool_full_waits"), 0u) << text;
-    EXPECT_GT(last_number(text, "final: output.queue_full_waits"), 0u) << text;
     EXPECT_GT(last_number(text, "final: dispatch.queue_full_waits"), 0u) << text;
     EXPECT_EQ(last_number(text, "final: kafka.rows_lost"), 0u) << text;
     EXPECT_EQ(last_number(text, "final: kafka.rows_failed"), 0u) << text;
