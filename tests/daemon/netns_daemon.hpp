@@ -11,8 +11,6 @@
 #include <utility>
 #include <vector>
 
-#include <fcntl.h>
-#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,12 +25,8 @@ inline Child spawn_in_namespace(const live_test::VethNamespace& ns,
                                 const std::vector<std::string>& argv, const std::string& log,
                                 const std::vector<std::pair<std::string, std::string>>& env = {}) {
     const std::string ns_path = ns.path();
-    return spawn(argv, log, env, [&ns_path] {
-        const int target = open(ns_path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (target < 0 || setns(target, CLONE_NEWNET) != 0) {
-            _exit(126);
-        }
-    });
+    return spawn(argv, log, env,
+                 [&ns_path] { live_test::enter_network_namespace_or_exit(ns_path.c_str()); });
 }
 
 /// Owns a started program until the test has seen it end: the destructor kills (SIGKILL) and

@@ -48,36 +48,6 @@ std::string g_mock_cluster;
 
 constexpr std::uint64_t kMiB = 1 << 20;
 
-/// Forks a child that enters the namespace and runs `argv`: stdout and stderr to `log` (or to
-/// the write end `out_fd` when it is not -1).
-pid_t spawn_in_namespace(const VethNamespace& ns, const std::vector<std::string>& argv,
-                         const std::string& log, int out_fd, const std::string& notify = {}) {
-    const pid_t pid = fork();
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (!notify.empty()) {
-            setenv("NOTIFY_SOCKET", notify.c_str(), 1);
-        }
-        const int target = open(ns.path().c_str(), O_RDONLY | O_CLOEXEC);
-        if (target < 0 || setns(target, CLONE_NEWNET) != 0) {
-            _exit(126);
-        }
-        const int fd = out_fd >= 0 ? out_fd : open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(fd, STDOUT_FILENO);
-        if (out_fd < 0) {
-            dup2(fd, STDERR_FILENO);
-        }
-        std::vector<char*> args;
-        for (const std::string& a : argv) {
-            args.push_back(const_cast<char*>(a.c_str()));
-        }
-        args.push_back(nullptr);
-        execv(args[0], args.data());
-        _exit(127);
-    }
-    return pid;
-}
-
 /// kafka-mock-cluster inside the namespace (flowmeterd reaches it on the namespace's
 /// loopback): the bootstrap servers it prints, brokers down (SIGUSR1) and up (SIGUSR2).
 class MockCluster {
@@ -88,7 +58,7 @@ public:
             throw std::runtime_error("pipe2 failed");
         }
         // The child's stdout: dup2 clears O_CLOEXEC on the copy.
-        pid_ = spawn_in_namespace(ns, {g_mock_cluster, "--topic", "flows:6"}, {}, fds[1]);
+        pid_ = start_in_namespace(ns, {g_mock_cluster, "--topic", "flows:6"}, {}, {}, fds[1]);
         close(fds[1]);
         out_ = fdopen(fds[0], "r");
         bootstrap_ = line();
@@ -233,8 +203,8 @@ logging:
                                          ns.capture_if(), dir, cluster.first_broker(), kMiB, kMiB));
     const std::string log = dir + "/flowmeterd.log";
     test_support::NotifySocket notify(dir + "/notify");
-    const pid_t pid =
-        spawn_in_namespace(ns, {g_flowmeterd, "--config", config}, log, -1, notify.path());
+    const pid_t pid = start_in_namespace(ns, {g_flowmeterd, "--config", config}, log,
+                                         {{"NOTIFY_SOCKET", notify.path()}});
     ASSERT_GT(pid, 0);
     if (!notify.wait_for("READY=1", std::chrono::seconds(30))) {
         kill(pid, SIGKILL);

@@ -56,32 +56,6 @@ std::multiset<std::string> csv_signatures(const std::string& path) {
     return csv_count_signatures(header, lines);
 }
 
-/// Starts flowmeterd with `args` inside the namespace; stdout and stderr go to `log`;
-/// NOTIFY_SOCKET names `notify`.
-pid_t start_in_namespace(const VethNamespace& ns, const std::vector<std::string>& args,
-                         const std::string& log, const std::string& notify) {
-    const pid_t pid = fork();
-    if (pid == 0) {
-        setenv("NOTIFY_SOCKET", notify.c_str(), 1);
-        const int target = open(ns.path().c_str(), O_RDONLY | O_CLOEXEC);
-        if (target < 0 || setns(target, CLONE_NEWNET) != 0) {
-            _exit(126);
-        }
-        const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(fd, STDOUT_FILENO);
-        dup2(fd, STDERR_FILENO);
-        std::vector<char*> argv;
-        argv.push_back(const_cast<char*>(g_flowmeterd.c_str()));
-        for (const std::string& a : args) {
-            argv.push_back(const_cast<char*>(a.c_str()));
-        }
-        argv.push_back(nullptr);
-        execv(argv[0], argv.data());
-        _exit(127);
-    }
-    return pid;
-}
-
 /// Number of AF_PACKET sockets in the namespace (/proc/net/packet has a header line).
 std::size_t packet_sockets(const VethNamespace& ns) {
     std::size_t n = 0;
@@ -130,8 +104,8 @@ TEST(LiveCli, SigtermEndsALiveCaptureWithEveryOfflineFlowWritten) {
     const std::string live_csv = dir + "/live.csv";
     const std::string log = dir + "/flowmeterd.log";
     NotifySocket notify(dir + "/notify");
-    const pid_t pid =
-        start_in_namespace(ns, {"-i", ns.capture_if(), "-o", live_csv}, log, notify.path());
+    const pid_t pid = start_in_namespace(ns, {g_flowmeterd, "-i", ns.capture_if(), "-o", live_csv},
+                                         log, {{"NOTIFY_SOCKET", notify.path()}});
     ASSERT_GT(pid, 0);
 #ifdef FM_HAVE_SYSTEMD
     // Built with libsystemd: flowmeterd says READY=1 once its capture runs.

@@ -46,6 +46,7 @@
 #include "output/csv_format.hpp"
 #include "row_collector.hpp"
 #include "shared_dir.hpp"
+#include "start_program.hpp"
 
 namespace fm::live_test {
 
@@ -264,6 +265,32 @@ private:
     std::string capture_if_;
     std::string send_if_;
 };
+
+/// In a child process: enters the network namespace at `ns_path` (VethNamespace::path()), or
+/// exits 126. Async-signal-safe, for the set-up step of a fork.
+inline void enter_network_namespace_or_exit(const char* ns_path) noexcept {
+    const int target = open(ns_path, O_RDONLY | O_CLOEXEC);
+    if (target < 0 || setns(target, CLONE_NEWNET) != 0) {
+        _exit(126);
+    }
+}
+
+/// Starts `argv` (argv[0] a path) inside the namespace of `ns` with test_support::start_program:
+/// stdout and stderr to `log` — or, when `log` is empty, stdout to the descriptor `stdout_fd`
+/// (a pipe's write end) — with `env` added; the child dies with the test process.
+inline pid_t start_in_namespace(const VethNamespace& ns, const std::vector<std::string>& argv,
+                                const std::string& log, const test_support::Environment& env = {},
+                                int stdout_fd = -1) {
+    const std::string ns_path = ns.path();
+    return test_support::start_program(
+        argv, log, test_support::OutputToFile::StandardOutputAndError, env, [&] {
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (log.empty() && stdout_fd >= 0 && dup2(stdout_fd, STDOUT_FILENO) < 0) {
+                _exit(126);
+            }
+            enter_network_namespace_or_exit(ns_path.c_str());
+        });
+}
 
 /// Keeps every row the engine emits.
 using CollectingSink = test_support::RowCollector;
