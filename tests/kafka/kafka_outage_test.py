@@ -20,6 +20,7 @@
 #
 # usage: kafka_outage_test.py FLOWMETERD KAFKA_MOCK_CLUSTER [TEST...]
 import collections
+import contextlib
 import os
 import re
 import signal
@@ -68,9 +69,18 @@ logging:
     return path, out
 
 
-def start(config, log, env=None):
-    return subprocess.Popen([FLOWMETERD, "--config", config], stdout=log, stderr=log,
-                            env=env)
+@contextlib.contextmanager
+def running(config, log_path, env=None):
+    """flowmeterd --config CONFIG, its output in `log_path`; killed when the block leaves
+    before it ended (a failed assertion), so that no daemon outlives its test."""
+    with open(log_path, "w") as log:
+        p = subprocess.Popen([FLOWMETERD, "--config", config], stdout=log, stderr=log, env=env)
+    try:
+        yield p
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
 
 
 def read_text(path):
@@ -159,9 +169,7 @@ def test_brokers_down_while_rows_flow(d):
         config, out = write_config(d, cluster, pipe, "    flush_timeout_s: 120")
         log_path = os.path.join(d, "flowmeterd.log")
         started = time.time()
-        with open(log_path, "w") as log:
-            p = start(config, log)
-        try:
+        with running(config, log_path) as p:
             with open(pipe, "wb") as feed:  # opens once flowmeterd reads the pipe
                 feed.write(header + b"".join(records[:third]))
                 feed.flush()
@@ -177,10 +185,6 @@ def test_brokers_down_while_rows_flow(d):
                 cluster.up()
                 feed.write(b"".join(records[2 * third:]))
             assert p.wait(timeout=120) == 0, read_text(log_path)
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
         log_text = read_text(log_path)
         rows = csv_rows(out)
         assert len(rows) > 30000, len(rows)
@@ -237,9 +241,7 @@ def test_full_spool_offline_waits_for_the_brokers(d):
         # The service watchdog (WatchdogSec in the unit): a writer that waits for the brokers
         # is not hung, so the pings go on while it waits.
         env = dict(os.environ, NOTIFY_SOCKET=notify.path, WATCHDOG_USEC="1000000")
-        with open(log_path, "w") as log:
-            p = start(config, log, env)
-        try:
+        with running(config, log_path, env) as p:
             wait_until("the spool fills", lambda: "is full" in read_text(log_path), 60,
                        log_path)
             notify.drain()
@@ -250,10 +252,6 @@ def test_full_spool_offline_waits_for_the_brokers(d):
             assert len(pings) >= 4, f"{len(pings)} watchdog pings in 4 s while waiting"
             cluster.up()
             assert p.wait(timeout=120) == 0, read_text(log_path)
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
         log_text = read_text(log_path)
         rows = csv_rows(out)
         assert len(rows) > 30000, len(rows)
@@ -276,9 +274,7 @@ def test_stop_with_full_spool_spools_beyond_the_limit(d):
         config, out = write_config(d, cluster, SYNFLOOD,
                                    f"    spool_max_bytes: {MIB}\n    flush_timeout_s: 2")
         log_path = os.path.join(d, "flowmeterd.log")
-        with open(log_path, "w") as log:
-            p = start(config, log)
-        try:
+        with running(config, log_path) as p:
             wait_until("the spool fills", lambda: "is full" in read_text(log_path), 60,
                        log_path)
             stopped = time.time()
@@ -286,10 +282,6 @@ def test_stop_with_full_spool_spools_beyond_the_limit(d):
             # One SIGTERM: the brokers get flush_timeout_s, then the rows go to the spool.
             assert p.wait(timeout=60) == 0, read_text(log_path)
             assert time.time() - stopped < 30, "the stop waited for the brokers"
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
         log_text = read_text(log_path)
         stats = final_counters(log_text)
         assert stats.get("kafka.rows_spooled_over_limit", 0) > 0, log_text
@@ -302,8 +294,7 @@ def test_stop_with_full_spool_spools_beyond_the_limit(d):
 
         # The next start, brokers up, sends the spool first, then reads the capture again.
         cluster.up()
-        with open(log_path, "w") as log:
-            p = start(config, log)
+        with running(config, log_path) as p:
             assert p.wait(timeout=120) == 0, read_text(log_path)
         log_text = read_text(log_path)
         assert "from the last run" in log_text, log_text
