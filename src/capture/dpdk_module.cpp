@@ -3,7 +3,7 @@
 #include "capture/dpdk_module.hpp"
 
 #include "capture/dpdk_source.hpp"
-#include "common/module_build_id.hpp"
+#include "common/module_header.hpp"
 
 namespace fm::capture {
 
@@ -14,8 +14,7 @@ std::unique_ptr<SourceGroup> open_dpdk(const config::CaptureConfig& cfg) {
 }
 
 constexpr DpdkModuleApi kApi{&open_dpdk};
-constexpr modules::ModuleHeader kHeader{modules::kModuleHeaderLayout, "dpdk", FM_VERSION,
-                                        FM_MODULE_BUILD_ID, &kApi};
+constexpr modules::ModuleHeader kHeader = modules::module_header("dpdk", &kApi);
 
 }  // namespace
 

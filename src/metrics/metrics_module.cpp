@@ -4,7 +4,7 @@
 
 #include <utility>
 
-#include "common/module_build_id.hpp"
+#include "common/module_header.hpp"
 #include "metrics/metrics_server.hpp"
 
 namespace fm::metrics {
@@ -17,8 +17,7 @@ std::unique_ptr<ScrapeServer> listen_http(const config::ListenAddress& address,
 }
 
 constexpr MetricsModuleApi kApi{&listen_http};
-constexpr modules::ModuleHeader kHeader{modules::kModuleHeaderLayout, "metrics", FM_VERSION,
-                                        FM_MODULE_BUILD_ID, &kApi};
+constexpr modules::ModuleHeader kHeader = modules::module_header("metrics", &kApi);
 
 }  // namespace
 

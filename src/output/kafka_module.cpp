@@ -6,7 +6,7 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "common/module_build_id.hpp"
+#include "common/module_header.hpp"
 #include "output/kafka_producer_conf.hpp"
 #include "output/kafka_sink.hpp"
 
@@ -44,8 +44,7 @@ KafkaVerdict check_kafka(const config::KafkaConfig& k) {
 }
 
 constexpr KafkaModuleApi kApi{&open_kafka, &check_kafka};
-constexpr modules::ModuleHeader kHeader{modules::kModuleHeaderLayout, "kafka", FM_VERSION,
-                                        FM_MODULE_BUILD_ID, &kApi};
+constexpr modules::ModuleHeader kHeader = modules::module_header("kafka", &kApi);
 
 }  // namespace
 
