@@ -9,16 +9,11 @@
 
 #include <gtest/gtest.h>
 
+#include "cli_parse.hpp"
 #include "daemon/cli.hpp"
 
 namespace fm::daemon {
 namespace {
-
-CliResult parse(std::initializer_list<const char*> args) {
-    std::vector<const char*> argv{"flowmeterd"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return parse_command_line(static_cast<int>(argv.size()), argv.data());
-}
 
 TEST(CliBatch, OffByDefault) {
     const CliResult r = parse({"-f", "a.pcap"});

@@ -6,16 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include "cli_parse.hpp"
 #include "daemon/cli.hpp"
 
 namespace fm::daemon {
 namespace {
-
-CliResult parse(std::initializer_list<const char*> args) {
-    std::vector<const char*> argv{"flowmeterd"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return parse_command_line(static_cast<int>(argv.size()), argv.data());
-}
 
 TEST(CliSchema, PrintSchemaNeedsNoInput) {
     const CliResult r = parse({"--print-schema", "clickhouse", "--profile", "cic2018"});

@@ -14,6 +14,8 @@
 
 #include <gtest/gtest.h>
 
+#include "cli_parse.hpp"
+
 namespace fm::daemon {
 namespace {
 
@@ -21,13 +23,6 @@ namespace fs = std::filesystem;
 using config::CaptureSource;
 using config::ConfigError;
 using config::DaemonConfig;
-
-CliResult parse(std::initializer_list<const char*> args,
-                const config::BuildFeatures& build = config::BuildFeatures{}) {
-    std::vector<const char*> argv{"flowmeterd"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return parse_command_line(static_cast<int>(argv.size()), argv.data(), build);
-}
 
 class TempConfig {
 public:
@@ -193,10 +188,8 @@ TEST(Cli, BadFlagValuesAreConfigErrors) {
         {{"-i", ""}, "command line (-i)", "capture.interface"},
     };
     for (const Case& c : cases) {
-        std::vector<const char*> argv{"flowmeterd"};
-        argv.insert(argv.end(), c.args.begin(), c.args.end());
         try {
-            (void)parse_command_line(static_cast<int>(argv.size()), argv.data());
+            (void)parse_args(c.args);
             ADD_FAILURE() << "accepted " << c.args.back();
         } catch (const ConfigError& e) {
             EXPECT_EQ(e.where(), c.where) << e.what();
