@@ -24,6 +24,7 @@
 #include "config/label_rules_loader.hpp"
 #include "config/listen_address.hpp"
 #include "config/pipeline_layout.hpp"
+#include "config/utf8_text.hpp"
 
 namespace fm::config {
 
@@ -75,37 +76,6 @@ constexpr std::uint16_t kMaxBurst = 1024;
 constexpr std::uint64_t kMinRotateBytes = 4096;
 constexpr std::uint64_t kMinHoldBytes = 64 * 1024;
 constexpr std::uint32_t kMaxStatsInterval = 86400;
-
-/// Strict UTF-8 (no overlong forms, surrogates or code points above U+10FFFF). YAML text is
-/// Unicode: yaml-cpp reads other bytes as they are but writes them back as U+FFFD, so a value
-/// that is not UTF-8 would not survive to_yaml().
-bool valid_utf8(std::string_view s) noexcept {
-    for (std::size_t i = 0; i < s.size();) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        const std::size_t n = c < 0x80         ? 1
-                              : (c >> 5) == 6  ? 2
-                              : (c >> 4) == 14 ? 3
-                              : (c >> 3) == 30 ? 4
-                                               : 0;
-        if (n == 0 || i + n > s.size()) {
-            return false;
-        }
-        std::uint32_t cp = n == 1 ? c : c & (0x7FU >> n);
-        for (std::size_t k = 1; k < n; ++k) {
-            const auto cc = static_cast<unsigned char>(s[i + k]);
-            if ((cc >> 6) != 2) {
-                return false;
-            }
-            cp = cp << 6 | (cc & 0x3FU);
-        }
-        constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-            return false;
-        }
-        i += n;
-    }
-    return true;
-}
 
 class Parser;
 using Setter = void (*)(Parser&, const YAML::Node&, std::string_view key);
@@ -805,6 +775,10 @@ void validate(const DaemonConfig& c, const Origins& origins, const BuildFeatures
     }
     if (c.output.label.find_first_of(",\n\r\"") != std::string::npos) {
         ck.fail("output.label", "must not contain a comma, a quote or a line break (CSV field)");
+    }
+    if (!valid_utf8(c.output.label)) {
+        // --label comes from the command line as bytes; the file's value is checked when read.
+        ck.fail("output.label", "not valid UTF-8 text");
     }
 
     check_sinks(c, origins, build.kafka);

@@ -16,6 +16,7 @@
 #include "config/config_loader.hpp"
 #include "config/ip_prefix_text.hpp"
 #include "config/iso_time.hpp"
+#include "config/utf8_text.hpp"
 
 namespace fm::config {
 
@@ -135,6 +136,9 @@ private:
     std::string text(const YAML::Node& n, std::string_view key) const {
         if (!n.IsScalar()) {
             fail(mark(n), key, "expected a single value");
+        }
+        if (!valid_utf8(n.Scalar())) {
+            fail(mark(n), key, "not valid UTF-8 text");
         }
         return n.Scalar();
     }

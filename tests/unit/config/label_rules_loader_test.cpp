@@ -160,6 +160,11 @@ const BadRule kBadRules[] = {
     {"label_quote", "  - label: 'say \"hi\"'\n", 2, "labels[0].label", "contains '\"'"},
     {"label_newline", "  - label: \"two\\nlines\"\n", 2, "labels[0].label", "line break"},
     {"label_list", "  - label: [a, b]\n", 2, "labels[0].label", "expected a single value"},
+    // Bytes that are not UTF-8 would be written back by to_yaml() as U+FFFD (fuzz finding).
+    {"label_not_utf8", "  - label: \"DoS H\xcc\xcculk\"\n", 2, "labels[0].label",
+     "not valid UTF-8"},
+    {"time_not_utf8", "  - label: x\n    start: \"2017-07-05 09:00 Europe/\xff\"\n", 3,
+     "labels[0].start", "not valid UTF-8"},
     {"bad_cidr", "  - label: x\n    src: 10.0.0.300\n", 3, "labels[0].src",
      "\"10.0.0.300\" is not an IPv4 address"},
     {"bad_v6", "  - label: x\n    dst: [\"2001:db8::g\"]\n", 3, "labels[0].dst",

@@ -186,6 +186,8 @@ TEST(Cli, BadFlagValuesAreConfigErrors) {
          "command line (--activity-timeout)",
          "flow.activity_timeout_s"},
         {{"-i", ""}, "command line (-i)", "capture.interface"},
+        {{"-f", "a", "--label", "DoS, Hulk"}, "command line (--label)", "output.label"},
+        {{"-f", "a", "--label", "B\xcc\xccN"}, "command line (--label)", "output.label"},
     };
     for (const Case& c : cases) {
         try {
