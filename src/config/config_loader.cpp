@@ -245,6 +245,9 @@ public:
             if (!name.IsScalar()) {
                 fail(name, key, "names must be plain strings");
             }
+            if (!valid_utf8(name.Scalar())) {
+                fail(name, key, "names must be valid UTF-8 text");
+            }
             for (const auto& [k, x] : v) {
                 if (k == name.Scalar()) {
                     fail(name, full, "duplicate key");

@@ -229,6 +229,8 @@ const BadCase kParseCases[] = {
      "not valid UTF-8"},
     {"not_utf8_overlong", "output:\n  label: \"\xc0\xaf\"\n", "bad.yaml:2", "output.label",
      "not valid UTF-8"},
+    {"not_utf8_property_name", "output:\n  kafka:\n    properties:\n      \"a\xcc\": \"1\"\n",
+     "bad.yaml:4", "output.kafka.properties", "names must be valid UTF-8"},
     {"top_not_map", "- a\n- b\n", "bad.yaml:1", "(top level)", "expected a mapping"},
     {"duplicate", "pipeline:\n  workers: 2\n  workers: 3\n", "bad.yaml:3", "pipeline.workers",
      "duplicate key"},
