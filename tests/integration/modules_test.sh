@@ -20,6 +20,18 @@ fail() {
     exit 1
 }
 
+# Runs a command that must end as a configuration error; its output is left in $out.
+# Usage: expect_exit_78 WHAT COMMAND [ARG...]
+expect_exit_78() {
+    what=$1
+    shift
+    set +e
+    out=$("$@" 2>&1)
+    rc=$?
+    set -e
+    [ $rc -eq 78 ] || fail "$what: exit $rc, expected 78: $out"
+}
+
 # ---- the program maps none of the heavy libraries ------------------------------------------------
 ldd "$fm" > "$work/ldd" || fail "ldd $fm"
 for lib in librte_ librdkafka libmicrohttpd; do
@@ -70,11 +82,7 @@ for name in $built; do
         fail "--check-config with $name: the module beside the program was not used"
     fi
     # A copy of the program without its modules: exit 78, the setting, the file, each path.
-    set +e
-    out=$("$work/alone/flowmeterd" --check-config --config "$cfg" $files 2>&1)
-    rc=$?
-    set -e
-    [ $rc -eq 78 ] || fail "no $name module: exit $rc, expected 78: $out"
+    expect_exit_78 "no $name module" "$work/alone/flowmeterd" --check-config --config "$cfg" $files
     key=$(setting_of "$name")
     printf '%s\n' "$out" | grep -q "^$cfg:[0-9]*: $key: needs the module flowmeterd-$name: cannot load the module flowmeterd-$name.so; tried:" ||
         fail "no $name module: the message does not name $cfg, $key and the module: $out"
@@ -83,19 +91,11 @@ for name in $built; do
     [ "$(printf '%s\n' "$out" | grep -c "^  /.*/flowmeterd-$name.so: ")" -eq 2 ] ||
         fail "no $name module: the message does not list both paths tried: $out"
     # The same for a run (it checks at start what --check-config checks).
-    set +e
-    out=$("$work/alone/flowmeterd" --config "$cfg" $files -o "$work/out/alone.csv" 2>&1)
-    rc=$?
-    set -e
-    [ $rc -eq 78 ] || fail "run without the $name module: exit $rc, expected 78: $out"
+    expect_exit_78 "run without the $name module" "$work/alone/flowmeterd" --config "$cfg" $files -o "$work/out/alone.csv"
     [ ! -e "$work/out/alone.csv" ] || fail "run without the $name module wrote output"
     # A module of another build: refused, saying which builds differ.
     cp "$stale" "$work/stale/flowmeterd-$name.so"
-    set +e
-    out=$("$work/stale/flowmeterd" --check-config --config "$cfg" $files 2>&1)
-    rc=$?
-    set -e
-    [ $rc -eq 78 ] || fail "stale $name module: exit $rc, expected 78: $out"
+    expect_exit_78 "stale $name module" "$work/stale/flowmeterd" --check-config --config "$cfg" $files
     printf '%s\n' "$out" | grep -q "^  $work/stale/flowmeterd-$name.so: it was built for flowmeterd [^ ]* build 0000000000000000, this program is " ||
         fail "stale $name module: the message does not say why: $out"
     echo "ok: $name: loaded beside the program; missing or stale is exit 78 naming $key"
@@ -117,11 +117,7 @@ esac
 case " $built " in
     *" dpdk "*)
         # The EAL starts inside the module; its error (a CaptureError) crosses back as exit 78.
-        set +e
-        out=$("$fm" --config "$work/dpdk.yaml" -o "$work/out/d.csv" 2>&1)
-        rc=$?
-        set -e
-        [ $rc -eq 78 ] || fail "dpdk port 5: exit $rc, expected 78: $out"
+        expect_exit_78 "dpdk port 5" "$fm" --config "$work/dpdk.yaml" -o "$work/out/d.csv"
         printf '%s\n' "$out" | grep -q "capture.dpdk.ports: port 5 does not exist" ||
             fail "dpdk port 5: the module's error did not come through: $out"
         echo "ok: dpdk: the EAL starts in the module, its errors come through"
@@ -130,11 +126,7 @@ esac
 case " $built " in
     *" kafka "*)
         printf '    properties:\n      no.such.thing: "1"\n' >> "$work/kafka.yaml"
-        set +e
-        out=$("$fm" --check-config --config "$work/kafka.yaml" -f "$pcap" 2>&1)
-        rc=$?
-        set -e
-        [ $rc -eq 78 ] || fail "kafka property: exit $rc, expected 78: $out"
+        expect_exit_78 "kafka property" "$fm" --check-config --config "$work/kafka.yaml" -f "$pcap"
         printf '%s\n' "$out" | grep -q "^$work/kafka.yaml:6: output.kafka.properties.no.such.thing: " ||
             fail "kafka property: librdkafka's verdict does not name the line: $out"
         echo "ok: kafka: librdkafka judges the properties through the module"
