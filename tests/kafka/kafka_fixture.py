@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # What the Kafka end-to-end tests (kafka_sink_test.py, kafka_outage_test.py,
 # kafka_schema_test.py) share: librdkafka's mock cluster (kafka-mock-cluster) as a child
-# process, the topic read back by consumers nobody here wrote (kcat, python3-confluent-kafka),
-# the CSV rows flowmeterd wrote beside it, and the loop that runs a file's test_* functions.
+# process, the configuration of a run into it, the topic read back by consumers nobody here
+# wrote (kcat, python3-confluent-kafka), the CSV rows flowmeterd wrote beside it, and the loop
+# that runs a file's test_* functions.
 import os
 import signal
 import subprocess
@@ -60,6 +61,32 @@ class Cluster:
     def close(self):
         self.proc.terminate()
         self.proc.wait(timeout=30)
+
+
+def write_config(d, cluster, files, sinks="[csv, kafka]", sensor_id="sensor-7", sections="",
+                 output="", kafka="", logging=""):
+    """flowmeter.yaml in `d` for a run over the capture `files` into d/out and the cluster's
+    topic; returns (config path, output directory). `sections` are whole YAML sections added
+    before output:, `output`, `kafka` and `logging` lines added to those sections (written
+    with their indentation)."""
+    out = os.path.join(d, "out")
+    os.makedirs(out, exist_ok=True)
+    listed = ", ".join(f'"{f}"' for f in files)
+    parts = [
+        f"capture:\n  source: pcap_file\n  files: [{listed}]",
+        sections,
+        f'output:\n  directory: "{out}"\n  sinks: {sinks}',
+        output,
+        f'  kafka:\n    brokers: ["{cluster.first_broker}"]\n    topic: {TOPIC}\n'
+        f"    sensor_id: {sensor_id}",
+        kafka,
+        "logging:\n  target: stderr",
+        logging,
+    ]
+    path = os.path.join(d, "flowmeter.yaml")
+    with open(path, "w") as f:
+        f.write("\n".join(part.rstrip("\n") for part in parts if part) + "\n")
+    return path, out
 
 
 def kcat_items(cluster):

@@ -30,6 +30,7 @@ import subprocess
 import sys
 import time
 
+import kafka_fixture
 from kafka_fixture import Cluster, csv_header_and_rows, kcat_items, run_tests, shared_capture
 
 FLOWMETERD = sys.argv[1]
@@ -42,31 +43,10 @@ MIB = 1 << 20
 
 
 def write_config(d, cluster, capture, kafka_extra, stats_interval_s=60):
-    out = os.path.join(d, "out")
-    os.makedirs(out, exist_ok=True)
-    path = os.path.join(d, "flowmeter.yaml")
-    with open(path, "w") as f:
-        f.write(f"""capture:
-  source: pcap_file
-  files: ["{capture}"]
-pipeline:
-  workers: 1
-flow:
-  max_flows: 1000
-output:
-  directory: "{out}"
-  sinks: [csv, kafka]
-  kafka:
-    brokers: ["{cluster.bootstrap.split(',')[0]}"]
-    topic: flows
-    sensor_id: sensor-7
-    queue_max_bytes: {MIB}
-{kafka_extra}
-logging:
-  target: stderr
-  stats_interval_s: {stats_interval_s}
-""")
-    return path, out
+    return kafka_fixture.write_config(
+        d, cluster, [capture], sections="pipeline:\n  workers: 1\nflow:\n  max_flows: 1000",
+        kafka=f"    queue_max_bytes: {MIB}\n{kafka_extra}",
+        logging=f"  stats_interval_s: {stats_interval_s}")
 
 
 @contextlib.contextmanager

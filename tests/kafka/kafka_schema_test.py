@@ -18,6 +18,7 @@ import sys
 import tempfile
 
 from jsonschema import Draft202012Validator, FormatChecker
+import kafka_fixture
 from kafka_fixture import Cluster, shared_capture, topic_messages
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
@@ -31,28 +32,9 @@ PARTITIONS = 3
 
 
 def write_config(d, cluster, profile, label):
-    out = os.path.join(d, "out")
-    os.makedirs(out, exist_ok=True)
-    path = os.path.join(d, "flowmeter.yaml")
-    with open(path, "w") as f:
-        f.write(f"""capture:
-  source: pcap_file
-  files: [{", ".join('"' + c + '"' for c in CAPTURES)}]
-flow:
-  profile: {profile}
-output:
-  directory: "{out}"
-  label: "{label}"
-  sinks: [csv, kafka]
-  kafka:
-    brokers: ["{cluster.bootstrap.split(',')[0]}"]
-    topic: flows
-    sensor_id: sensor-2
-    format: json
-logging:
-  target: stderr
-""")
-    return path, out
+    return kafka_fixture.write_config(d, cluster, CAPTURES, sensor_id="sensor-2",
+                                      sections=f"flow:\n  profile: {profile}",
+                                      output=f'  label: "{label}"', kafka="    format: json")
 
 
 def flowmeterd(*args, expect_rc=0):
@@ -88,7 +70,7 @@ def check_profile(profile, label):
                 p = flowmeterd("--config", config, "--print-schema", "clickhouse")
                 ddl = p.stdout
                 assert "kafka_format = 'JSONEachRow'" in ddl, ddl
-                assert f"kafka_broker_list = '{cluster.bootstrap.split(',')[0]}'" in ddl, ddl
+                assert f"kafka_broker_list = '{cluster.first_broker}'" in ddl, ddl
             else:
                 p = flowmeterd("--config", config, "--print-schema", "clickhouse", expect_rc=78)
                 assert p.stderr.startswith(f"{config}:") and "output.kafka.format" in p.stderr, \

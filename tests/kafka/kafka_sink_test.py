@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 
+import kafka_fixture
 from kafka_fixture import (Cluster, csv_header_and_rows, kcat_items, run_tests, shared_capture,
                            topic_messages)
 
@@ -29,27 +30,8 @@ SPOOL_MAGIC_LEN = len(b"flowmeterd kafka spool 1\n")
 
 
 def write_config(d, cluster, files, sinks="[csv, kafka]", fmt="csv", key="flow", extra=""):
-    out = os.path.join(d, "out")
-    os.makedirs(out, exist_ok=True)
-    path = os.path.join(d, "flowmeter.yaml")
-    with open(path, "w") as f:
-        f.write(f"""capture:
-  source: pcap_file
-  files: [{", ".join('"' + x + '"' for x in files)}]
-output:
-  directory: "{out}"
-  sinks: {sinks}
-  kafka:
-    brokers: ["{cluster.bootstrap.split(',')[0]}"]
-    topic: flows
-    sensor_id: sensor-7
-    format: {fmt}
-    key: {key}
-{extra}
-logging:
-  target: stderr
-""")
-    return path, out
+    return kafka_fixture.write_config(d, cluster, files, sinks=sinks,
+                                      kafka=f"    format: {fmt}\n    key: {key}\n{extra}")
 
 
 def run(config, timeout=300, expect_rc=0):
