@@ -12,16 +12,25 @@ namespace {
 
 constexpr double kMicrosPerSecondD = 1000000.0;
 
+/// The column `i` places after `first` (a block of columns is contiguous in columns.def).
+Column column_after(Column first, int i) {
+    return static_cast<Column>(static_cast<std::uint8_t>(first) + i);
+}
+
+/// `count` columns from `first` as the int 0 the reference prints for an empty statistic.
+void put_int_zeros(FeatureRow& row, Column first, int count) {
+    for (int i = 0; i < count; ++i) {
+        row.set_int(column_after(first, i), 0);
+    }
+}
+
 /// The four columns max, min, mean, std of a length statistic, or four int 0 (no packet).
 void put_length_block(FeatureRow& row, Column first, const LengthStats& s, std::uint64_t n) {
-    const auto base = static_cast<std::uint8_t>(first);
-    const auto col = [&](int i) {
-        return static_cast<Column>(base + i);
+    const auto col = [first](int i) {
+        return column_after(first, i);
     };
     if (n == 0) {
-        for (int i = 0; i < 4; ++i) {
-            row.set_int(col(i), 0);
-        }
+        put_int_zeros(row, first, 4);
         return;
     }
     const Moments m = s.moments();
@@ -33,14 +42,11 @@ void put_length_block(FeatureRow& row, Column first, const LengthStats& s, std::
 
 /// Fwd/Bwd IAT Total, Mean, Std, Max, Min: int 0 ×5 unless the direction has >= 2 packets.
 void put_iat_block(FeatureRow& row, Column first, const SummedMoments& s, std::uint64_t packets) {
-    const auto base = static_cast<std::uint8_t>(first);
-    const auto col = [&](int i) {
-        return static_cast<Column>(base + i);
+    const auto col = [first](int i) {
+        return column_after(first, i);
     };
     if (packets <= 1) {
-        for (int i = 0; i < 5; ++i) {
-            row.set_int(col(i), 0);
-        }
+        put_int_zeros(row, first, 5);
         return;
     }
     const std::uint64_t n = packets - 1;
@@ -53,14 +59,11 @@ void put_iat_block(FeatureRow& row, Column first, const SummedMoments& s, std::u
 
 /// Active or Idle Mean, Std, Max, Min: int 0 ×4 when nothing was recorded.
 void put_period_block(FeatureRow& row, Column first, const Moments& s, std::uint64_t n) {
-    const auto base = static_cast<std::uint8_t>(first);
-    const auto col = [&](int i) {
-        return static_cast<Column>(base + i);
+    const auto col = [first](int i) {
+        return column_after(first, i);
     };
     if (n == 0) {
-        for (int i = 0; i < 4; ++i) {
-            row.set_int(col(i), 0);
-        }
+        put_int_zeros(row, first, 4);
         return;
     }
     row.set_double(col(0), s.mean(n));
