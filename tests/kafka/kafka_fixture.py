@@ -63,12 +63,13 @@ class Cluster:
         self.proc.wait(timeout=30)
 
 
-def write_config(d, cluster, files, sinks="[csv, kafka]", sensor_id="sensor-7", sections="",
-                 output="", kafka="", logging=""):
+def write_config(d, cluster, files, kafka, sinks="[csv, kafka]", sections="", output="",
+                 logging=""):
     """flowmeter.yaml in `d` for a run over the capture `files` into d/out and the cluster's
-    topic; returns (config path, output directory). `sections` are whole YAML sections added
-    before output:, `output`, `kafka` and `logging` lines added to those sections (written
-    with their indentation)."""
+    brokers; returns (config path, output directory). `kafka` are the lines of output.kafka
+    besides the brokers (topic, sensor_id, …), `sections` whole YAML sections added before
+    output:, `output` and `logging` lines added to those sections (each line written with its
+    indentation)."""
     out = os.path.join(d, "out")
     os.makedirs(out, exist_ok=True)
     listed = ", ".join(f'"{f}"' for f in files)
@@ -77,8 +78,7 @@ def write_config(d, cluster, files, sinks="[csv, kafka]", sensor_id="sensor-7", 
         sections,
         f'output:\n  directory: "{out}"\n  sinks: {sinks}',
         output,
-        f'  kafka:\n    brokers: ["{cluster.first_broker}"]\n    topic: {TOPIC}\n'
-        f"    sensor_id: {sensor_id}",
+        f'  kafka:\n    brokers: ["{cluster.first_broker}"]',
         kafka,
         "logging:\n  target: stderr",
         logging,

@@ -44,8 +44,9 @@ MIB = 1 << 20
 
 def write_config(d, cluster, capture, kafka_extra, stats_interval_s=60):
     return kafka_fixture.write_config(
-        d, cluster, [capture], sections="pipeline:\n  workers: 1\nflow:\n  max_flows: 1000",
-        kafka=f"    queue_max_bytes: {MIB}\n{kafka_extra}",
+        d, cluster, [capture],
+        f"    topic: flows\n    sensor_id: sensor-7\n    queue_max_bytes: {MIB}\n{kafka_extra}",
+        sections="pipeline:\n  workers: 1\nflow:\n  max_flows: 1000",
         logging=f"  stats_interval_s: {stats_interval_s}")
 
 

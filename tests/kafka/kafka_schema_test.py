@@ -32,9 +32,9 @@ PARTITIONS = 3
 
 
 def write_config(d, cluster, profile, label):
-    return kafka_fixture.write_config(d, cluster, CAPTURES, sensor_id="sensor-2",
-                                      sections=f"flow:\n  profile: {profile}",
-                                      output=f'  label: "{label}"', kafka="    format: json")
+    return kafka_fixture.write_config(
+        d, cluster, CAPTURES, "    topic: flows\n    sensor_id: sensor-2\n    format: json",
+        sections=f"flow:\n  profile: {profile}", output=f'  label: "{label}"')
 
 
 def flowmeterd(*args, expect_rc=0):

@@ -30,8 +30,10 @@ SPOOL_MAGIC_LEN = len(b"flowmeterd kafka spool 1\n")
 
 
 def write_config(d, cluster, files, sinks="[csv, kafka]", fmt="csv", key="flow", extra=""):
-    return kafka_fixture.write_config(d, cluster, files, sinks=sinks,
-                                      kafka=f"    format: {fmt}\n    key: {key}\n{extra}")
+    return kafka_fixture.write_config(
+        d, cluster, files,
+        f"    topic: flows\n    sensor_id: sensor-7\n    format: {fmt}\n    key: {key}\n{extra}",
+        sinks=sinks)
 
 
 def run(config, timeout=300, expect_rc=0):
